@@ -1,0 +1,146 @@
+// Per-namespace kernel state: what `ip`, `bridge`, `iptables-save` and friends
+// read on a real machine. Nothing here knows about Kubernetes; the compiler
+// fills it in, the simulator and the printers read it.
+
+import type { Cidr, Ip4, Mac } from "./addr.js";
+import type { Tables } from "../netfilter/rule.js";
+
+export type LinkKind = "loopback" | "ether" | "veth" | "bridge" | "vxlan" | "tun" | "dummy";
+
+export interface Addr {
+  /** Address with its prefix length, e.g. 10.244.1.1/24 (host bits kept). */
+  cidr: Cidr;
+  /** Broadcast as `ip addr` shows after `brd`; absent for /32 and point-to-point. */
+  broadcast?: Ip4;
+  scope: "host" | "link" | "global";
+  /** Extra label (`lo`, `eth0:1`); `ip addr` prints the link name when absent. */
+  label?: string;
+}
+
+export interface Link {
+  index: number;
+  name: string;
+  kind: LinkKind;
+  mtu: number;
+  /** Absent for TUN devices (link/none). */
+  mac?: Mac;
+  /** ip link flags in kernel order, e.g. BROADCAST,MULTICAST,UP,LOWER_UP. */
+  flags: string[];
+  operState: "UP" | "DOWN" | "UNKNOWN" | "LOWERLAYERDOWN";
+  qdisc: string;
+  txqlen: number;
+  /** Bridge this port is enslaved to. */
+  master?: string;
+  /** veth: the other end, in its namespace. */
+  peer?: { netns: string; ifindex: number; name: string };
+  /** The namespace a veth peer lives in, as `ip link` prints it (`link-netns`/`link-netnsid`). */
+  peerNetnsId?: number;
+  vxlan?: { vni: number; local: Ip4; dev: string; port: number; learning: boolean };
+  bridgePort?: { hairpin: boolean };
+  addrs: Addr[];
+}
+
+export type RouteType = "unicast" | "local" | "broadcast" | "blackhole" | "unreachable";
+
+export interface Route {
+  table: "main" | "local";
+  type: RouteType;
+  dst: Cidr;
+  gateway?: Ip4;
+  dev: string;
+  proto?: "kernel" | "boot" | "static" | "dhcp";
+  scope: "host" | "link" | "global";
+  src?: Ip4;
+  onlink?: boolean;
+  metric?: number;
+  /** Why this route exists (flannel lease of node X, CNI host-local, kernel). */
+  origin?: string;
+}
+
+export interface Neigh {
+  dev: string;
+  ip: Ip4;
+  lladdr?: Mac;
+  state: "PERMANENT" | "REACHABLE" | "STALE" | "DELAY" | "FAILED" | "NOARP";
+  origin?: string;
+}
+
+export interface FdbEntry {
+  mac: Mac;
+  dev: string;
+  /** VXLAN remote VTEP. */
+  dst?: Ip4;
+  master?: string;
+  vlan?: number;
+  self: boolean;
+  permanent: boolean;
+  origin?: string;
+}
+
+/** A listening socket (what netstat -nlp / ss -lnt show and what accepts a connection). */
+export interface Listener {
+  proto: "tcp" | "udp" | "tcp6" | "udp6";
+  /** 0 = wildcard (0.0.0.0 / ::). */
+  addr: Ip4;
+  port: number;
+  pid: number;
+  program: string;
+  /** What the program does with a connection; the simulator asks the application layer. */
+  app: AppKind;
+  /** userspace kube-proxy: where this proxy port forwards to (round robin order). */
+  proxyTo?: { ip: Ip4; port: number }[];
+}
+
+export type AppKind = "http" | "nginx" | "dns" | "echo" | "proxy" | "generic";
+
+export interface IpSet {
+  name: string;
+  type: string; // hash:ip,port ...
+  header: string; // "family inet hashsize 1024 maxelem 65536" etc.
+  members: string[];
+  comment?: string;
+}
+
+export interface IpvsService {
+  proto: "TCP" | "UDP" | "SCTP";
+  vip: Ip4;
+  port: number;
+  scheduler: string;
+  persistent?: number;
+  dests: { ip: Ip4; port: number; weight: number; forward: "Masq" | "Route" | "Tunnel" }[];
+}
+
+export interface Sysctls {
+  ipForward: boolean;
+  bridgeNfCallIptables: boolean;
+  /** net.ipv4.ip_local_port_range */
+  localPortRange: [number, number];
+}
+
+export type NetnsKind = "node" | "pod" | "external";
+
+/** One network namespace: a node's host namespace, a pod's, or an external host. */
+export interface Netns {
+  /** Unique id: node name, `namespace/pod`, or external host name. */
+  id: string;
+  kind: NetnsKind;
+  hostname: string;
+  links: Link[];
+  routes: Route[];
+  neigh: Neigh[];
+  fdb: FdbEntry[];
+  sysctl: Sysctls;
+  /** Netfilter tables; compiled on first use (large on big clusters). */
+  tables(): Tables;
+  listeners: Listener[];
+  /** Files `cat` can show, compiled on demand. */
+  files: Map<string, () => string>;
+  ipsets: () => IpSet[];
+  ipvs: () => IpvsService[];
+  /** For pods: the node whose kernel runs this namespace. */
+  node?: string;
+}
+
+export function linkByName(ns: Netns, name: string): Link | undefined {
+  return ns.links.find((l) => l.name === name);
+}
