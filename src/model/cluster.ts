@@ -69,6 +69,8 @@ export interface ContainerPort {
 
 export interface Container {
   name: string;
+  /** Decides how the simulated application answers (nginx, coredns, ...); optional. */
+  image: string | null;
   ports: ContainerPort[];
 }
 
@@ -95,8 +97,10 @@ export interface ServicePort {
   targetPort: number | string;
   protocol: Protocol;
   nodePort: number | null;
-  /** Userspace-mode proxy port on every node. */
-  proxyPort: number;
+  /** Userspace-mode proxy port when the description pins it; otherwise each node's kube-proxy picks its own. */
+  proxyPort: number | null;
+  /** Ready endpoints in the order the EndpointSlice lists them (pods in description order). */
+  endpoints: Endpoint[];
   at: SourcePath;
 }
 
@@ -125,8 +129,8 @@ export interface Service {
   loadBalancerIPs: Ip4[];
   loadBalancerSourceRanges: Cidr[];
   healthCheckNodePort: number | null;
-  /** Explicit endpoints given in the description (selector-less services). */
-  explicitEndpoints: { ip: Ip4; port: number | null; node: string | null; at: SourcePath }[] | null;
+  /** True for objects the description did not list but every real cluster has (default/kubernetes). */
+  implicit: boolean;
   index: number;
   at: SourcePath;
 }

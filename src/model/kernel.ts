@@ -38,6 +38,12 @@ export interface Link {
   vxlan?: { vni: number; local: Ip4; dev: string; port: number; learning: boolean };
   bridgePort?: { hairpin: boolean };
   addrs: Addr[];
+  /** IPv6 addresses when they cannot be derived (cni0's fe80 comes from its first, random MAC). */
+  inet6?: { addr: string; len: number; scope: "host" | "link" | "global"; flags?: string[] }[];
+  /** containerd names pod namespaces (/run/netns/cni-…): `ip link` prints `link-netns NAME`. */
+  peerNetnsName?: string;
+  /** `altname` lines of a real NIC. */
+  altnames?: string[];
 }
 
 export type RouteType = "unicast" | "local" | "broadcast" | "blackhole" | "unreachable";
@@ -89,6 +95,36 @@ export interface Listener {
   app: AppKind;
   /** userspace kube-proxy: where this proxy port forwards to (round robin order). */
   proxyTo?: { ip: Ip4; port: number }[];
+  /** A DNS server's data (what CoreDNS / kube-dns would answer). */
+  dns?: DnsZone;
+  /** The server's software and version, e.g. "nginx/1.25.3" (decides response headers and bodies). */
+  software?: string;
+}
+
+export interface DnsSoa {
+  zone: string;
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+
+export interface DnsAnswer {
+  rcode: "NOERROR" | "NXDOMAIN" | "SERVFAIL";
+  /** A records (the cluster is IPv4-only, so AAAA questions get NODATA). */
+  addresses: Ip4[];
+  /** Zone SOA, sent in the authority section with NXDOMAIN and NODATA. */
+  soa?: DnsSoa;
+  ttl: number;
+}
+
+export interface DnsZone {
+  answer(name: string, type: string): DnsAnswer;
+  authoritative: boolean;
+  recursionAvailable: boolean;
 }
 
 export type AppKind = "http" | "nginx" | "dns" | "echo" | "proxy" | "generic";
@@ -115,6 +151,8 @@ export interface Sysctls {
   bridgeNfCallIptables: boolean;
   /** net.ipv4.ip_local_port_range */
   localPortRange: [number, number];
+  /** net.ipv6.conf.all.disable_ipv6 */
+  disableIpv6?: boolean;
 }
 
 export type NetnsKind = "node" | "pod" | "external";
@@ -143,4 +181,19 @@ export interface Netns {
 
 export function linkByName(ns: Netns, name: string): Link | undefined {
   return ns.links.find((l) => l.name === name);
+}
+
+/**
+ * What the simulator sees of the world: namespaces by id (built on demand),
+ * and the shared underlay segment the nodes' NICs and external hosts sit on.
+ */
+export interface World {
+  netns(id: string): Netns | undefined;
+  /** The host on the underlay that owns this address (a node's NIC or an external host). */
+  underlayHost(ip: Ip4): { netns: string; dev: string; mac: Mac } | undefined;
+  underlayHostByMac(mac: Mac): { netns: string; dev: string; mac: Mac } | undefined;
+  /** The underlay's router to everything outside the description, if any. */
+  underlayGateway(): { ip: Ip4; mac: Mac } | undefined;
+  /** flanneld's lease table (udp backend): the public IP of the node whose subnet holds `ip`. */
+  leaseOwner(ip: Ip4): Ip4 | undefined;
 }

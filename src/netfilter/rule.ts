@@ -48,8 +48,13 @@ export interface PortMatch {
 export type Match =
   | { m: "comment"; comment: string }
   | { m: "tcp" | "udp" | "sctp"; sport?: PortMatch; dport?: PortMatch }
+  /**
+   * `type` in iptables-save form: `8`, `3/3` or `any`. Names such as `echo-request` are accepted
+   * by the printers too (libipt_icmp stores numbers, so they print as numbers).
+   */
   | { m: "icmp"; type: string; neg: boolean }
-  | { m: "multiport"; dports?: number[]; sports?: number[]; neg: boolean }
+  /** Exactly one of dports/sports/ports (`--ports` = either side), as libxt_multiport allows. */
+  | { m: "multiport"; dports?: number[]; sports?: number[]; ports?: number[]; neg: boolean }
   | { m: "mark"; value: number; mask: number; neg: boolean }
   | {
       m: "addrtype";
@@ -61,19 +66,29 @@ export type Match =
   | { m: "conntrack"; ctstate: { states: string[]; neg: boolean } }
   | { m: "state"; states: string[]; neg: boolean }
   /** Stored as the kernel stores it: round(p * 2^31). */
-  | { m: "statistic"; mode: "random"; probability: number }
+  | { m: "statistic"; mode: "random"; probability: number; neg?: boolean }
   | {
       m: "recent";
       op: "set" | "rcheck" | "update" | "remove";
       name: string;
       seconds?: number;
       reap: boolean;
+      hitcount?: number;
+      rttl?: boolean;
       mask: string;
       side: "rsource" | "rdest";
       neg: boolean;
     }
   | { m: "set"; name: string; flags: ("src" | "dst")[]; neg: boolean }
-  | { m: "physdev"; isIn?: { neg: boolean }; isOut?: { neg: boolean }; isBridged?: { neg: boolean } };
+  | {
+      m: "physdev";
+      isIn?: { neg: boolean };
+      isOut?: { neg: boolean };
+      isBridged?: { neg: boolean };
+      /** `--physdev-in NAME` / `--physdev-out NAME` (bridge port names, `+` wildcard allowed). */
+      physIn?: IfaceMatch;
+      physOut?: IfaceMatch;
+    };
 
 export type Target =
   | { t: "jump"; chain: string }
@@ -82,13 +97,16 @@ export type Target =
   | { t: "DROP" }
   | { t: "RETURN" }
   | { t: "REJECT"; with: string }
-  | { t: "DNAT"; to: string }
-  | { t: "SNAT"; to: string; randomFully: boolean }
-  | { t: "MASQUERADE"; randomFully: boolean; toPorts?: string }
-  | { t: "REDIRECT"; toPorts: string }
+  /** `to` in iptables-save form: `ip[-ip][:port[-port]]`. */
+  | { t: "DNAT"; to: string; random?: boolean; persistent?: boolean }
+  | { t: "SNAT"; to: string; randomFully: boolean; random?: boolean; persistent?: boolean }
+  | { t: "MASQUERADE"; randomFully: boolean; toPorts?: string; random?: boolean }
+  /** No `toPorts`: redirect to the packet's own destination port. */
+  | { t: "REDIRECT"; toPorts?: string; random?: boolean }
   /** Canonical MARK form: --set-xmark value/mask. */
   | { t: "MARK"; value: number; mask: number }
-  | { t: "LOG"; prefix?: string };
+  /** `level` is the syslog level, 4 (warning) when absent, as libxt_LOG defaults. */
+  | { t: "LOG"; prefix?: string; level?: number };
 
 export interface Rule {
   src?: AddrMatch;
@@ -133,7 +151,20 @@ export function probabilityFromText(text: string): number {
   return Math.round(Number(text) * 2 ** 31);
 }
 
-/** `iptables-save` prints the stored value as %.11f of value / 2^31. */
+/**
+ * `iptables-save` prints the stored value as printf("%.11f", value / 2^31) (libxt_statistic).
+ * glibc rounds the exact binary value half-to-even; `toFixed` rounds ties up, which differs
+ * for the 2^12 stored values that are odd multiples of 2^19 (e.g. 1/4096 -> 0.00024414062).
+ * So this works in integers: value * 10^11 / 2^31 = value * 5^11 / 2^20.
+ */
 export function formatProbability(stored: number): string {
-  return (stored / 2 ** 31).toFixed(11);
+  const FIVE11 = 48828125; // 5^11
+  const hi = Math.floor(stored / 2 ** 20);
+  const lo = stored - hi * 2 ** 20;
+  const loScaled = lo * FIVE11; // < 2^20 * 5^11 < 2^53: exact
+  let q = hi * FIVE11 + Math.floor(loScaled / 2 ** 20);
+  const rem = loScaled % 2 ** 20;
+  if (rem > 2 ** 19 || (rem === 2 ** 19 && q % 2 === 1)) q += 1;
+  const whole = Math.floor(q / 1e11);
+  return `${whole}.${String(q - whole * 1e11).padStart(11, "0")}`;
 }

@@ -1,0 +1,41 @@
+// Everything a command may touch of the outside world, passed in so tests can
+// run the real commands in memory: output streams, files, environment, colour.
+
+import { Chalk } from "chalk";
+import type { Paint } from "../render/diagnostics.js";
+
+export interface Output {
+  write(text: string): void;
+  readonly isTTY: boolean;
+}
+
+export interface Context {
+  stdout: Output;
+  stderr: Output;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  readFile(path: string): Uint8Array;
+  writeFile(path: string, data: Uint8Array | string): void;
+  mkdir(path: string): void;
+  exists(path: string): boolean;
+}
+
+/** Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb; FORCE_COLOR wins. */
+export function colorEnabled(ctx: Context, stream: Output): boolean {
+  if (ctx.env.FORCE_COLOR !== undefined && ctx.env.FORCE_COLOR !== "0") return true;
+  if (ctx.env.NO_COLOR !== undefined && ctx.env.NO_COLOR !== "") return false;
+  if (ctx.env.TERM === "dumb") return false;
+  return stream.isTTY;
+}
+
+export function paintFor(ctx: Context, stream: Output): Paint & { chalk: InstanceType<typeof Chalk> } {
+  const chalk = new Chalk({ level: colorEnabled(ctx, stream) ? 1 : 0 });
+  return {
+    chalk,
+    error: (s) => chalk.red.bold(s),
+    warning: (s) => chalk.yellow.bold(s),
+    hint: (s) => chalk.cyan(s),
+    dim: (s) => chalk.dim(s),
+    bold: (s) => chalk.bold(s),
+  };
+}

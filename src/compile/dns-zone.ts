@@ -1,0 +1,47 @@
+// What the cluster DNS server answers: the Kubernetes DNS schema
+// (kubernetes/dns docs/specification.md) for services and pods under the
+// cluster domain, with the zone SOA on NXDOMAIN and NODATA. Names outside the
+// cluster domain would be forwarded upstream; there is no upstream in the
+// description, so they fail (SERVFAIL), as CoreDNS's forward plugin does.
+
+import { type Ip4, formatIp4 } from "../model/addr.js";
+import { SIM_EPOCH_SECONDS } from "../model/clock.js";
+import type { Cluster } from "../model/cluster.js";
+import type { DnsAnswer, DnsSoa, DnsZone } from "../model/kernel.js";
+
+const TTL = 30;
+
+export function clusterZone(cluster: Cluster, image: string): DnsZone {
+  const domain = cluster.dns.domain;
+  const soa: DnsSoa = { zone: domain, mname: `ns.dns.${domain}.`, rname: `hostmaster.${domain}.`, serial: SIM_EPOCH_SECONDS, refresh: 7200, retry: 1800, expire: 86400, minimum: TTL };
+  let services: Map<string, Ip4[]> | undefined;
+  let pods: Set<string> | undefined;
+  const index = (): void => {
+    services = new Map();
+    pods = new Set();
+    for (const s of cluster.services) {
+      const ips = s.clusterIP !== null ? [s.clusterIP] : [...new Set(s.ports.flatMap((p) => p.endpoints.map((e) => e.ip)))];
+      services.set(`${s.name}.${s.namespace}.svc.${domain}`, ips);
+    }
+    for (const p of cluster.pods) pods.add(`${formatIp4(p.ip).replace(/\./g, "-")}.${p.namespace}.pod.${domain}`);
+  };
+  // kube-dns (skydns, dnsmasq) set RA; CoreDNS answers authoritatively without RA.
+  const legacy = /kube-dns|skydns|dnsmasq/.test(image);
+  return {
+    authoritative: true,
+    recursionAvailable: legacy,
+    answer(name: string, type: string): DnsAnswer {
+      if (name !== domain && !name.endsWith(`.${domain}`)) return { rcode: "SERVFAIL", addresses: [], ttl: TTL };
+      if (!services) index();
+      let addresses = services!.get(name);
+      if (!addresses && pods!.has(name)) addresses = [ipFromPodName(name)];
+      if (!addresses) return { rcode: "NXDOMAIN", addresses: [], soa, ttl: TTL };
+      return type === "A" ? { rcode: "NOERROR", addresses, ttl: TTL } : { rcode: "NOERROR", addresses: [], soa, ttl: TTL };
+    },
+  };
+}
+
+function ipFromPodName(name: string): Ip4 {
+  const parts = name.split(".")[0]!.split("-").map(Number);
+  return (((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0);
+}

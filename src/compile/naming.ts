@@ -1,0 +1,92 @@
+// Identifiers a real node picks at random (veth names, MACs, container IDs,
+// kube-proxy's userspace ports). We derive each from a hash of what it belongs
+// to, so a node's state never depends on which other nodes were compiled, and
+// the same description always gives the same values.
+
+import { createHash } from "node:crypto";
+import type { Cluster, Node, Pod, Service, ServicePort } from "../model/cluster.js";
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function hex(text: string, chars: number): string {
+  return digest(text).toString("hex").slice(0, chars);
+}
+
+/** A random-looking unicast, locally administered MAC (first octet x2/x6/xA/xE), as the kernel picks. */
+export function randomMac(seed: string): string {
+  const b = digest(seed);
+  const first = (b[0]! & 0xfc) | 0x02;
+  return [first, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+/** Docker's classic container MAC: 02:42 followed by the IPv4 address (libnetwork). */
+export function dockerMac(ip: number): string {
+  const bytes = [0x02, 0x42, ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255];
+  return bytes.map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+export function podKey(pod: Pod): string {
+  return `${pod.namespace}/${pod.name}`;
+}
+
+/** Host side of a pod's veth: CNI bridge uses `veth` + 8 hex, docker `veth` + 7 hex. */
+export function vethName(cluster: Cluster, pod: Pod): string {
+  const chars = cluster.network.bridge === "docker0" ? 7 : 8;
+  return "veth" + hex(`veth/${cluster.name}/${podKey(pod)}`, chars);
+}
+
+export function podMac(cluster: Cluster, pod: Pod): string {
+  return cluster.network.bridge === "docker0" ? dockerMac(pod.ip) : randomMac(`pod-eth0/${cluster.name}/${podKey(pod)}`);
+}
+
+export function vethHostMac(cluster: Cluster, pod: Pod): string {
+  return randomMac(`veth-host/${cluster.name}/${podKey(pod)}`);
+}
+
+export function vtepMac(cluster: Cluster, node: Node): string {
+  return randomMac(`vtep/${cluster.name}/${node.name}`);
+}
+
+export function bridgeMac(cluster: Cluster, node: Node, bridge: string): string {
+  return bridge === "docker0" ? "02:42:" + hex(`docker0/${cluster.name}/${node.name}`, 8).match(/../g)!.join(":") : randomMac(`${bridge}/${cluster.name}/${node.name}`);
+}
+
+/** 64-hex container ID; `container` is a container name or "POD" for the pause (sandbox) container. */
+export function containerId(cluster: Cluster, pod: Pod, container: string): string {
+  return createHash("sha256").update(`container/${cluster.name}/${podKey(pod)}/${container}`).digest("hex");
+}
+
+/** A pod UID in the 8-4-4-4-12 form. */
+export function podUid(cluster: Cluster, pod: Pod): string {
+  const h = hex(`uid/${cluster.name}/${podKey(pod)}`, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Userspace kube-proxy binds port 0 per service port, so the kernel picks an
+ * ephemeral port (ip_local_port_range 32768–60999) independently on each node.
+ * A pinned proxyPort in the description is used on every node.
+ */
+export function proxyPorts(cluster: Cluster, node: Node): Map<ServicePort, number> {
+  const out = new Map<ServicePort, number>();
+  const used = new Set<number>();
+  const pending: [Service, ServicePort][] = [];
+  for (const svc of cluster.services) {
+    for (const port of svc.ports) {
+      if (port.proxyPort !== null) {
+        out.set(port, port.proxyPort);
+        used.add(port.proxyPort);
+      } else pending.push([svc, port]);
+    }
+  }
+  for (const [svc, port] of pending) {
+    const b = digest(`proxy-port/${cluster.name}/${node.name}/${svc.namespace}/${svc.name}/${port.port}/${port.protocol}`);
+    let p = 32768 + (b.readUInt32BE(0) % (60999 - 32768 + 1));
+    while (used.has(p)) p = p === 60999 ? 32768 : p + 1;
+    used.add(p);
+    out.set(port, p);
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+// DNS over UDP: a server answering from its zone data (CoreDNS, kube-dns), and
+// the stub resolver of a client (glibc's res_search: the search list when the
+// name has fewer than ndots dots, A and AAAA asked together on one socket).
+
+import { type Ip4, formatIp4 } from "../../model/addr.js";
+import type { DnsZone } from "../../model/kernel.js";
+import type { DnsMessage, DnsRecord } from "../../packet/dns.js";
+import type { Ipv4Packet } from "../../packet/ipv4.js";
+import type { UdpDatagram } from "../../packet/udp.js";
+import { ipOutput } from "../ip-stack.js";
+import { LATENCY, type Network } from "../network.js";
+import type { Socket } from "../sockets.js";
+import type { Skb } from "../state.js";
+
+function isDns(p: UdpDatagram["payload"]): p is DnsMessage {
+  return !(p instanceof Uint8Array) && p.kind === "dns";
+}
+
+/** A DNS server socket on port 53 (any address) answering from `zone`. */
+export function dnsServer(zone: DnsZone, port: number): Socket {
+  return {
+    proto: "udp",
+    localIp: 0,
+    localPort: port,
+    receive(net: Network, nsId: string, skb: Skb): void {
+      const udp = skb.ip.payload as UdpDatagram;
+      if (!isDns(udp.payload) || udp.payload.flags.qr) return;
+      const query = udp.payload;
+      const q = query.questions[0];
+      if (!q) return;
+      const name = q.name.replace(/\.$/, "").toLowerCase();
+      const ans = zone.answer(name, String(q.type));
+      net.step("app", nsId, `DNS server: ${q.type}? ${q.name} → ${ans.rcode}${ans.addresses.length && q.type === "A" ? ` ${ans.addresses.map(formatIp4).join(", ")}` : ""}`);
+      const answers: DnsRecord[] = q.type === "A" ? ans.addresses.map((ip) => ({ name: q.name, class: 1, ttl: ans.ttl, data: { type: "A", address: ip } })) : [];
+      const authority: DnsRecord[] = answers.length === 0 && ans.soa ? [soaRecord(ans.soa)] : [];
+      const reply: DnsMessage = {
+        kind: "dns",
+        id: query.id,
+        flags: { qr: true, opcode: 0, aa: zone.authoritative && ans.rcode !== "SERVFAIL", tc: false, rd: query.flags.rd, ra: zone.recursionAvailable, rcode: ans.rcode === "NOERROR" ? 0 : ans.rcode === "NXDOMAIN" ? 3 : 2 },
+        questions: query.questions,
+        answers,
+        authority,
+        additional: [],
+      };
+      const out: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: reply } };
+      net.later(LATENCY.app, () => ipOutput(net, nsId, out, { id: skb.id, flowHash: 0, csumPartial: true }));
+    },
+  };
+}
+
+function soaRecord(soa: NonNullable<ReturnType<DnsZone["answer"]>["soa"]>): DnsRecord {
+  return {
+    name: `${soa.zone}.`,
+    class: 1,
+    ttl: soa.minimum,
+    data: { type: "SOA", mname: soa.mname, rname: soa.rname, serial: soa.serial, refresh: soa.refresh, retry: soa.retry, expire: soa.expire, minimum: soa.minimum },
+  };
+}
+
+export interface ResolverConfig {
+  nameserver: Ip4;
+  search: string[];
+  ndots: number;
+}
+
+/** The names res_search tries, in order. */
+export function candidates(name: string, config: ResolverConfig): string[] {
+  if (name.endsWith(".")) return [name];
+  const dots = name.split(".").length - 1;
+  const searched = config.search.map((d) => `${name}.${d}.`);
+  return dots >= config.ndots ? [`${name}.`, ...searched] : [...searched, `${name}.`];
+}
+
+export function parseResolvConf(text: string): ResolverConfig | undefined {
+  let nameserver: Ip4 | undefined;
+  let search: string[] = [];
+  let ndots = 1;
+  for (const line of text.split("\n")) {
+    const [key, ...rest] = line.trim().split(/\s+/);
+    if (key === "nameserver" && nameserver === undefined) nameserver = ipOf(rest[0] ?? "");
+    if (key === "search") search = rest;
+    if (key === "options") for (const o of rest) if (o.startsWith("ndots:")) ndots = Number(o.slice(6));
+  }
+  return nameserver === undefined ? undefined : { nameserver, search, ndots };
+}
+
+function ipOf(text: string): Ip4 | undefined {
+  const parts = text.split(".").map(Number);
+  return parts.length === 4 && parts.every((p) => p >= 0 && p <= 255) ? (((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0) : undefined;
+}
+
+/**
+ * A stub resolver lookup from namespace `nsId`: for each candidate name, A and
+ * AAAA queries from one connected UDP socket; the first candidate with an
+ * address wins. Calls `done` with the addresses (empty on NXDOMAIN / timeout).
+ */
+export function resolve(net: Network, nsId: string, src: Ip4, name: string, config: ResolverConfig, done: (addresses: Ip4[], answeredName?: string) => void): void {
+  const names = candidates(name, config);
+  const port = net.rng.int(32768, 60999);
+  let index = 0;
+  const tryNext = (): void => {
+    const qname = names[index++];
+    if (!qname) {
+      done([]);
+      return;
+    }
+    const ids = [net.rng.int(1, 65535), net.rng.int(1, 65535)];
+    const answers = new Map<number, DnsMessage>();
+    const sockets = net.socketsOf(nsId);
+    const sock: Socket = {
+      proto: "udp",
+      localIp: src,
+      localPort: port,
+      remoteIp: config.nameserver,
+      remotePort: 53,
+      receive(_n, _ns, skb) {
+        const udp = skb.ip.payload as UdpDatagram;
+        if (!isDns(udp.payload) || !ids.includes(udp.payload.id)) return;
+        answers.set(udp.payload.id, udp.payload);
+        if (answers.size < 2) return;
+        sockets.splice(sockets.indexOf(sock), 1);
+        const a = answers.get(ids[0]!)!;
+        const addrs = (a.answers ?? []).flatMap((r) => (r.data.type === "A" && "address" in r.data && typeof r.data.address === "number" ? [r.data.address] : []));
+        if (addrs.length > 0) done(addrs, qname);
+        else tryNext();
+      },
+    };
+    sockets.push(sock);
+    net.step("dns", nsId, `resolver: asking ${formatIp4(config.nameserver)} for ${qname} (A and AAAA)`);
+    ids.forEach((id, i) => {
+      const query: DnsMessage = {
+        kind: "dns",
+        id,
+        flags: { qr: false, opcode: 0, aa: false, tc: false, rd: true, ra: false, rcode: 0 },
+        questions: [{ name: qname, type: i === 0 ? "A" : "AAAA", class: 1 }],
+        answers: [],
+        authority: [],
+        additional: [],
+      };
+      const ip: Ipv4Packet = { kind: "ipv4", src, dst: config.nameserver, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "udp", sport: port, dport: 53, payload: query } };
+      net.later(i * 30, () => ipOutput(net, nsId, ip, { flowHash: 0, csumPartial: true }));
+    });
+    // No answer within the resolver timeout (5 s): give up on this server for this name.
+    const deadline = net.now + 5_000_000;
+    net.schedule(deadline, () => {
+      if (answers.size >= 2 || !sockets.includes(sock)) return;
+      sockets.splice(sockets.indexOf(sock), 1);
+      net.step("dns", nsId, `resolver: no answer for ${qname} within 5 s`);
+      done([]);
+    });
+  };
+  tryNext();
+}

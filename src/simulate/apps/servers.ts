@@ -1,0 +1,118 @@
+// Server sockets for the listeners a namespace declares: HTTP servers (nginx
+// or a plain one), DNS servers, UDP echo, and kube-proxy's userspace proxy,
+// which accepts a connection and opens its own to a backend.
+
+import { formatIp4 } from "../../model/addr.js";
+import type { Listener } from "../../model/kernel.js";
+import type { UdpDatagram } from "../../packet/udp.js";
+import type { Ipv4Packet } from "../../packet/ipv4.js";
+import { ipOutput } from "../ip-stack.js";
+import { LATENCY, type Network } from "../network.js";
+import type { Socket } from "../sockets.js";
+import type { Skb } from "../state.js";
+import { TcpConn, type TcpApp } from "../tcp.js";
+import { sourceAddress } from "../routing.js";
+import { dnsServer } from "./dns.js";
+import { nginxResponse, plainResponse, serveHttp } from "./http.js";
+
+export function serverFor(net: Network, nsId: string, l: Listener): Socket {
+  const udp = l.proto === "udp" || l.proto === "udp6";
+  if (udp) {
+    if (l.app === "dns" && l.dns) return dnsServer(l.dns, l.port);
+    return udpEcho(l.port);
+  }
+  return tcpListener(l, (conn) => appFor(net, nsId, l, conn));
+}
+
+/** A listening TCP socket: each SYN creates a connection socket (the accept queue). */
+function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
+  return {
+    proto: "tcp",
+    localIp: l.addr,
+    localPort: l.port,
+    receive(net: Network, nsId: string, skb: Skb): void {
+      const seg = skb.ip.payload;
+      if (seg.kind !== "tcp" || !seg.flags.syn || seg.flags.ack) return;
+      let handler: TcpApp = {};
+      const conn = new TcpConn(nsId, skb.ip.dst, seg.dport, skb.ip.src, seg.sport, net, { established: (c) => handler.established?.(c), data: (c, d) => handler.data?.(c, d), peerClosed: (c) => handler.peerClosed?.(c), ended: (c, h) => handler.ended?.(c, h) }, "server");
+      handler = app(conn);
+      net.socketsOf(nsId).push(conn);
+      net.step("socket", nsId, `${l.program} accepts a connection from ${formatIp4(skb.ip.src)}:${seg.sport} on ${formatIp4(skb.ip.dst)}:${seg.dport}`);
+      conn.receive(net, nsId, skb);
+    },
+  };
+}
+
+function appFor(net: Network, nsId: string, l: Listener, conn: TcpConn): TcpApp {
+  if (l.app === "proxy") return userspaceProxy(net, nsId, l, conn);
+  const software = l.software ?? (l.app === "nginx" ? "nginx/1.25.3" : "");
+  const respond = (request: string) => (l.app === "nginx" ? nginxResponse(software, request, net.now) : plainResponse(request, `${l.program} on ${net.ns(nsId).hostname}\n`));
+  return {
+    data: (c) => net.later(LATENCY.app * 5, () => serveHttp(c, respond)),
+    // A keep-alive server closes its side as soon as the client does.
+    peerClosed: (c) => c.close(),
+  };
+}
+
+function udpEcho(port: number): Socket {
+  return {
+    proto: "udp",
+    localIp: 0,
+    localPort: port,
+    receive(net: Network, nsId: string, skb: Skb): void {
+      const udp = skb.ip.payload as UdpDatagram;
+      const reply: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: udp.payload } };
+      net.later(LATENCY.app, () => ipOutput(net, nsId, reply, { id: skb.id, flowHash: 0, csumPartial: true }));
+    },
+  };
+}
+
+/**
+ * kube-proxy userspace: the redirected connection is accepted by kube-proxy,
+ * which dials a backend (round robin; the endpoint list order stands in for
+ * its random shuffle) from the node and splices the two connections.
+ */
+function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn): TcpApp {
+  const backends = l.proxyTo ?? [];
+  let back: TcpConn | undefined;
+  const toBackend: Uint8Array[] = [];
+  const open = (): void => {
+    const target = backends[proxyCursor(l)];
+    if (!target) {
+      net.step("app", nsId, `kube-proxy: no endpoints for this service port; closing the connection`);
+      front.close();
+      return;
+    }
+    const src = sourceAddress(net.ns(nsId), target.ip) ?? 0;
+    net.step("app", nsId, `kube-proxy (userspace) proxies ${formatIp4(front.remoteIp)}:${front.remotePort} to backend ${formatIp4(target.ip)}:${target.port}`);
+    back = new TcpConn(nsId, src, net.rng.int(32768, 60999), target.ip, target.port, net, {
+      established: () => {
+        for (const d of toBackend.splice(0)) back!.write(d);
+      },
+      data: (_c, d) => front.write(d),
+      peerClosed: () => front.close(),
+      ended: (_c, how) => {
+        if (how === "refused" || how === "timeout" || how === "unreachable") front.close();
+      },
+    }, "client");
+    net.socketsOf(nsId).push(back);
+    back.connect();
+  };
+  return {
+    established: () => open(),
+    data: (_c, d) => {
+      if (back?.state === "ESTABLISHED") back.write(d);
+      else toBackend.push(d);
+    },
+    peerClosed: () => back?.close(),
+  };
+}
+
+const cursors = new WeakMap<Listener, number>();
+
+function proxyCursor(l: Listener): number {
+  const n = l.proxyTo?.length ?? 0;
+  const i = cursors.get(l) ?? 0;
+  cursors.set(l, n ? (i + 1) % n : 0);
+  return n ? i % n : 0;
+}

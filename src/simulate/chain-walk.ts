@@ -1,0 +1,114 @@
+// Walks one table's chain for one packet as ipt_do_table does: rules in
+// order, jump pushes a return point, goto does not, RETURN pops, a builtin
+// chain that runs out applies its policy, a user chain that runs out returns.
+
+import type { Chain, Rule, Table, TableName, Target } from "../netfilter/rule.js";
+import { type MatchContext, UnsupportedRule, headerMatches, matchMatches } from "./match.js";
+
+export interface RuleHit {
+  table: TableName;
+  chain: string;
+  /** 1-based position in its chain. */
+  number: number;
+  rule: Rule;
+}
+
+export type Outcome =
+  | { verdict: "ACCEPT"; by?: RuleHit; policy: boolean }
+  | { verdict: "DROP"; by?: RuleHit; policy: boolean }
+  | { verdict: "REJECT"; with: string; by: RuleHit }
+  | { verdict: "NAT"; target: Extract<Target, { t: "DNAT" | "SNAT" | "MASQUERADE" | "REDIRECT" }>; by: RuleHit };
+
+export interface WalkContext extends MatchContext {
+  /** Every rule whose target acted, in order (the narrative). */
+  hits: RuleHit[];
+  setMark(mark: number): void;
+}
+
+const MAX_DEPTH = 64;
+
+export function walkChain(table: Table, builtin: string, c: WalkContext): Outcome {
+  const start = table.chains.get(builtin);
+  if (!start) return { verdict: "ACCEPT", policy: true };
+  const stack: { chain: Chain; index: number }[] = [];
+  let chain = start;
+  let index = 0;
+  for (let steps = 0; ; steps++) {
+    if (steps > 1_000_000) throw new Error(`internal: chain walk did not terminate in ${table.name} ${builtin}`);
+    if (index >= chain.rules.length) {
+      const back = stack.pop();
+      if (!back) {
+        const policy = start.policy ?? "ACCEPT";
+        return policy === "DROP" ? { verdict: "DROP", policy: true } : { verdict: "ACCEPT", policy: true };
+      }
+      chain = back.chain;
+      index = back.index;
+      continue;
+    }
+    const rule = chain.rules[index]!;
+    const number = ++index;
+    if (!ruleMatches(rule, c)) continue;
+    const target = rule.target;
+    if (!target) continue; // a rule without a target only counts packets
+    const hit: RuleHit = { table: table.name, chain: chain.name, number, rule };
+    switch (target.t) {
+      case "jump":
+      case "goto": {
+        const next = table.chains.get(target.chain);
+        if (!next) throw new UnsupportedRule(`a jump to the missing chain ${target.chain}`, rule);
+        c.hits.push(hit);
+        if (target.t === "jump") {
+          if (stack.length >= MAX_DEPTH) throw new UnsupportedRule("chains nested deeper than 64", rule);
+          stack.push({ chain, index });
+        } else if (stack.length === 0) {
+          // goto from a builtin chain: when the target returns, the builtin's policy applies
+          stack.push({ chain: { name: start.name, rules: [] }, index: 0 });
+        }
+        chain = next;
+        index = 0;
+        continue;
+      }
+      case "RETURN": {
+        c.hits.push(hit);
+        const back = stack.pop();
+        if (!back) {
+          const policy = start.policy ?? "ACCEPT";
+          return policy === "DROP" ? { verdict: "DROP", policy: true, by: hit } : { verdict: "ACCEPT", policy: true };
+        }
+        chain = back.chain;
+        index = back.index;
+        continue;
+      }
+      case "ACCEPT":
+        c.hits.push(hit);
+        return { verdict: "ACCEPT", by: hit, policy: false };
+      case "DROP":
+        c.hits.push(hit);
+        return { verdict: "DROP", by: hit, policy: false };
+      case "REJECT":
+        c.hits.push(hit);
+        return { verdict: "REJECT", with: target.with, by: hit };
+      case "MARK":
+        c.hits.push(hit);
+        c.mark = ((c.mark & ~target.mask) ^ target.value) >>> 0;
+        c.setMark(c.mark);
+        continue;
+      case "LOG":
+        c.hits.push(hit);
+        continue;
+      case "DNAT":
+      case "SNAT":
+      case "MASQUERADE":
+      case "REDIRECT":
+        if (table.name !== "nat") throw new UnsupportedRule(`-j ${target.t} outside the nat table`, rule);
+        c.hits.push(hit);
+        return { verdict: "NAT", target, by: hit };
+    }
+  }
+}
+
+function ruleMatches(rule: Rule, c: MatchContext): boolean {
+  if (!headerMatches(rule, c)) return false;
+  for (const m of rule.matches) if (!matchMatches(m, rule, c)) return false;
+  return true;
+}

@@ -1,0 +1,289 @@
+// Netfilter hooks in kernel priority order, conntrack, and NAT.
+//
+//   PREROUTING:  raw, conntrack, mangle, nat (destination NAT)
+//   INPUT:       mangle, filter, nat (source NAT), conntrack confirm
+//   FORWARD:     mangle, filter
+//   OUTPUT:      raw, conntrack, mangle, nat (destination NAT), filter
+//   POSTROUTING: mangle, nat (source NAT), conntrack confirm
+//
+// The nat table is consulted only for a connection's first packet; every later
+// packet (both directions) is translated from the conntrack entry, as
+// nf_nat_packet() does.
+
+import { type Ip4, formatIp4, parseIp4 } from "../model/addr.js";
+import type { TableName } from "../netfilter/rule.js";
+import { saveRule } from "../netfilter/save.js";
+import type { Ipv4Packet } from "../packet/ipv4.js";
+import { type Outcome, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
+import { type Conn, type Tuple, invert } from "./conntrack.js";
+import type { CtState, MatchContext } from "./match.js";
+import type { Network } from "./network.js";
+import { isBroadcastAddress, masqueradeSource } from "./routing.js";
+import type { NsState, Skb } from "./state.js";
+
+export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
+
+export interface HookDevices {
+  in?: string;
+  out?: string;
+  physIn?: string;
+  physOut?: string;
+  /** Next hop of the route (MASQUERADE picks the out device's address on its subnet). */
+  nexthop?: Ip4;
+}
+
+export type HookVerdict = { verdict: "accept" } | { verdict: "drop"; by?: RuleHit } | { verdict: "reject"; with: string; by: RuleHit };
+
+const TABLES: Record<Hook, TableName[]> = {
+  PREROUTING: ["raw", "mangle", "nat"],
+  INPUT: ["mangle", "filter", "nat"],
+  FORWARD: ["mangle", "filter"],
+  OUTPUT: ["raw", "mangle", "nat", "filter"],
+  POSTROUTING: ["mangle", "nat"],
+};
+
+export function tupleOf(ip: Ipv4Packet): Tuple | undefined {
+  const p = ip.payload;
+  if (p.kind === "tcp" || p.kind === "udp") return { proto: p.kind, src: ip.src, sport: p.sport, dst: ip.dst, dport: p.dport };
+  if (p.kind === "icmp" && (p.type === "echo-request" || p.type === "echo-reply")) {
+    // conntrack keys ICMP echo by id; replies invert the type.
+    return { proto: "icmp", src: ip.src, sport: p.id, dst: ip.dst, dport: p.id };
+  }
+  return undefined;
+}
+
+export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: HookDevices): HookVerdict {
+  const st = net.state(nsId);
+  if (!st.hasNetfilter) return { verdict: "accept" };
+  if (hook === "PREROUTING" || hook === "OUTPUT") attachConntrack(net, st, skb);
+  for (const table of TABLES[hook]) {
+    const t = st.netns.tables().get(table);
+    if (table === "nat") {
+      natHook(net, nsId, st, hook, skb, devs);
+      continue;
+    }
+    if (!t) continue;
+    const outcome = walk(net, nsId, st, table, hook, skb, devs);
+    if (outcome.verdict === "DROP") return { verdict: "drop", ...(outcome.by ? { by: outcome.by } : {}) };
+    if (outcome.verdict === "REJECT") return { verdict: "reject", with: outcome.with, by: outcome.by };
+  }
+  if ((hook === "POSTROUTING" || hook === "INPUT") && skb.ct && !skb.ct.conn.confirmed) st.conntrack.confirm(skb.ct.conn);
+  return { verdict: "accept" };
+}
+
+/** nf_conntrack_in: find the connection or start a new (unconfirmed) one. */
+function attachConntrack(net: Network, st: NsState, skb: Skb): void {
+  if (skb.ct) return;
+  const t = tupleOf(skb.ip);
+  if (!t) {
+    skb.ctstate = "INVALID";
+    return;
+  }
+  const found = st.conntrack.lookup(t);
+  if (found) {
+    if (found.dir === "reply") found.conn.seenReply = true;
+    skb.ct = { conn: found.conn, dir: found.dir, fresh: false };
+    skb.ctstate = found.dir === "reply" || found.conn.seenReply ? "ESTABLISHED" : "NEW";
+    updateTcpState(found.conn, skb, found.dir);
+    return;
+  }
+  const p = skb.ip.payload;
+  if (p.kind === "tcp" && !p.flags.syn) {
+    // A TCP segment with no connection (e.g. a reply that bypassed this host's NAT) is INVALID.
+    skb.ctstate = "INVALID";
+    return;
+  }
+  const conn = st.conntrack.create(t);
+  skb.ct = { conn, dir: "orig", fresh: true };
+  skb.ctstate = "NEW";
+  void net;
+}
+
+function updateTcpState(conn: Conn, skb: Skb, dir: "orig" | "reply"): void {
+  const p = skb.ip.payload;
+  if (p.kind !== "tcp") return;
+  if (p.flags.rst) conn.tcpState = "CLOSE";
+  else if (p.flags.syn && p.flags.ack && dir === "reply") conn.tcpState = "SYN_RECV";
+  else if (p.flags.fin) conn.tcpState = conn.tcpState === "FIN_WAIT" || conn.tcpState === "CLOSE_WAIT" ? "LAST_ACK" : "FIN_WAIT";
+  else if (p.flags.ack && conn.tcpState === "SYN_RECV") conn.tcpState = "ESTABLISHED";
+  else if (p.flags.ack && conn.tcpState === "LAST_ACK") conn.tcpState = "TIME_WAIT";
+}
+
+function matchContext(net: Network, nsId: string, st: NsState, skb: Skb, devs: HookDevices, hits: RuleHit[]): WalkContext {
+  const conn = skb.ct?.conn;
+  const dnat = conn ? conn.reply.src !== conn.orig.dst || conn.reply.sport !== conn.orig.dport : false;
+  const snat = conn ? conn.reply.dst !== conn.orig.src || conn.reply.dport !== conn.orig.sport : false;
+  const ctx: MatchContext & WalkContext = {
+    ip: skb.ip,
+    mark: skb.mark,
+    ctstate: (skb.ctstate ?? "UNTRACKED") as CtState,
+    ctSnat: snat,
+    ctDnat: dnat,
+    ...(devs.in ? { inDev: devs.in } : {}),
+    ...(devs.out ? { outDev: devs.out } : {}),
+    ...(devs.physIn ? { physIn: devs.physIn } : {}),
+    ...(devs.physOut ? { physOut: devs.physOut } : {}),
+    isLocal: (ip) => net.isLocal(nsId, ip),
+    isBroadcast: (ip) => isBroadcastAddress(st.netns, ip),
+    chance: (p) => net.chooser.decide(p, `${nsId}`),
+    inSet: (name, flags) => inSet(st, name, flags, skb.ip),
+    recent: (m) => recent(net, st, m, skb.ip),
+    hits,
+    setMark: (mark) => void (skb.mark = mark),
+  };
+  return ctx;
+}
+
+function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: Hook, skb: Skb, devs: HookDevices): Outcome {
+  const t = st.netns.tables().get(table);
+  if (!t) return { verdict: "ACCEPT", policy: true };
+  const hits: RuleHit[] = [];
+  const outcome = walkChain(t, hook, matchContext(net, nsId, st, skb, devs, hits));
+  for (const h of hits) {
+    const text = saveRule(h.chain, h.rule);
+    net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));
+  }
+  if (outcome.verdict === "DROP" && outcome.policy) net.step("drop", nsId, `${table} ${hook} policy DROP`, { hook, table, chain: hook });
+  return outcome;
+}
+
+function describeHit(h: RuleHit): string {
+  const t = h.rule.target;
+  if (!t) return "counted";
+  switch (t.t) {
+    case "jump":
+      return `jump to ${t.chain}`;
+    case "goto":
+      return `goto ${t.chain}`;
+    case "MARK":
+      return `mark 0x${t.value.toString(16)}/0x${t.mask.toString(16)}`;
+    case "DNAT":
+      return `DNAT to ${t.to}`;
+    case "SNAT":
+      return `SNAT to ${t.to}`;
+    case "REDIRECT":
+      return `REDIRECT to port ${t.toPorts ?? "(same)"}`;
+    default:
+      return t.t;
+  }
+}
+
+/** The nat hook: decide NAT on the first packet, then translate as the conntrack entry says. */
+function natHook(net: Network, nsId: string, st: NsState, hook: Hook, skb: Skb, devs: HookDevices): void {
+  const ct = skb.ct;
+  if (!ct) return;
+  const manip: "dst" | "src" = hook === "PREROUTING" || hook === "OUTPUT" ? "dst" : "src";
+  const conn = ct.conn;
+  const decided = manip === "dst" ? conn.dnatDone : conn.snatDone;
+  if (!decided && ct.dir === "orig" && !conn.confirmed) {
+    const outcome = walk(net, nsId, st, "nat", hook, skb, devs);
+    if (outcome.verdict === "NAT") bind(net, nsId, st, conn, outcome, hook, skb, devs);
+    if (manip === "dst") conn.dnatDone = true;
+    else conn.snatDone = true;
+  }
+  translate(net, nsId, skb, manip);
+}
+
+function bind(net: Network, nsId: string, st: NsState, conn: Conn, outcome: Extract<Outcome, { verdict: "NAT" }>, hook: Hook, skb: Skb, devs: HookDevices): void {
+  const target = outcome.target;
+  const reply = { ...conn.reply };
+  if (target.t === "DNAT" || target.t === "REDIRECT") {
+    let ip: Ip4 | undefined;
+    let port: number | undefined;
+    if (target.t === "DNAT") ({ ip, port } = parseNatTo(target.to));
+    else {
+      // REDIRECT: to the incoming interface's primary address (127.0.0.1 for locally generated packets).
+      ip = hook === "OUTPUT" ? 0x7f000001 : (st.netns.links.find((l) => l.name === devs.in)?.addrs[0]?.cidr.addr ?? 0x7f000001);
+      port = target.toPorts ? Number(target.toPorts.split("-")[0]) : undefined;
+    }
+    reply.src = ip ?? reply.src;
+    if (port !== undefined) reply.sport = port;
+  } else {
+    let ip: Ip4 | undefined;
+    let port: number | undefined;
+    if (target.t === "SNAT") ({ ip, port } = parseNatTo(target.to));
+    else ip = masqueradeSource(st.netns, devs.out ?? "", devs.nexthop ?? conn.orig.dst);
+    if (ip === undefined) return;
+    reply.dst = ip;
+    const randomFully = target.t !== "SNAT" || target.randomFully ? target.randomFully : false;
+    if (port !== undefined) reply.dport = port;
+    else if (randomFully || st.conntrack.replyInUse(reply)) reply.dport = pickPort(net, st, reply);
+  }
+  st.conntrack.rekeyReply(conn, reply);
+  const what = target.t === "DNAT" || target.t === "REDIRECT" ? `destination ${formatIp4(conn.orig.dst)}:${conn.orig.dport} → ${formatIp4(reply.src)}:${reply.sport}` : `source ${formatIp4(conn.orig.src)}:${conn.orig.sport} → ${formatIp4(reply.dst)}:${reply.dport}`;
+  net.step("nat", nsId, `${target.t}: ${what}`, { hook, table: "nat" });
+  void skb;
+}
+
+/** --random-fully: a random port from the NAT range for every new connection (nf_nat_l4proto_unique_tuple). */
+function pickPort(net: Network, st: NsState, reply: Tuple): number {
+  for (let i = 0; i < 100; i++) {
+    const port = reply.proto === "icmp" ? net.rng.int(0, 65535) : net.rng.int(1024, 65535);
+    if (!st.conntrack.replyInUse({ ...reply, dport: port })) return port;
+  }
+  return reply.dport;
+}
+
+function parseNatTo(to: string): { ip?: Ip4; port?: number } {
+  const [addr, port] = to.split(":");
+  const ip = addr ? parseIp4(addr.split("-")[0]!) : undefined;
+  return { ...(ip !== undefined ? { ip } : {}), ...(port ? { port: Number(port.split("-")[0]) } : {}) };
+}
+
+/** nf_nat_packet: rewrite the packet so it matches the other direction's tuple, inverted. */
+function translate(net: Network, nsId: string, skb: Skb, manip: "dst" | "src"): void {
+  const ct = skb.ct!;
+  const conn = ct.conn;
+  const want = invert(ct.dir === "orig" ? conn.reply : conn.orig);
+  const ip = skb.ip;
+  const p = ip.payload;
+  if (p.kind !== "tcp" && p.kind !== "udp" && p.kind !== "icmp") return;
+  const cur = tupleOf(ip);
+  if (!cur) return;
+  const withPort = (port: number, field: "sport" | "dport") =>
+    p.kind === "icmp" ? (p.type === "echo-request" || p.type === "echo-reply" ? { ...p, id: port } : p) : { ...p, [field]: port };
+  if (manip === "dst" && (cur.dst !== want.dst || cur.dport !== want.dport)) {
+    skb.ip = { ...ip, dst: want.dst, payload: withPort(want.dport, "dport") as Ipv4Packet["payload"] };
+    if (ct.dir === "reply") net.step("nat", nsId, `un-SNAT (conntrack): destination → ${formatIp4(want.dst)}:${want.dport}`);
+    else if (!ct.fresh) net.step("nat", nsId, `DNAT (conntrack): destination → ${formatIp4(want.dst)}:${want.dport}`);
+  } else if (manip === "src" && (cur.src !== want.src || cur.sport !== want.sport)) {
+    skb.ip = { ...ip, src: want.src, payload: withPort(want.sport, "sport") as Ipv4Packet["payload"] };
+    if (ct.dir === "reply") net.step("nat", nsId, `un-DNAT (conntrack): source → ${formatIp4(want.src)}:${want.sport}`);
+    else if (!ct.fresh) net.step("nat", nsId, `SNAT (conntrack): source → ${formatIp4(want.src)}:${want.sport}`);
+  }
+}
+
+function inSet(st: NsState, name: string, flags: ("src" | "dst")[], ip: Ipv4Packet): boolean {
+  const set = st.netns.ipsets().find((s) => s.name === name);
+  if (!set) return false;
+  const p = ip.payload;
+  const proto = p.kind === "ipv4" ? "ipencap" : p.kind;
+  const port = (which: "src" | "dst") => (p.kind === "tcp" || p.kind === "udp" ? (which === "src" ? p.sport : p.dport) : 0);
+  const addr = (which: "src" | "dst") => formatIp4(which === "src" ? ip.src : ip.dst);
+  const type = set.type;
+  let key: string;
+  if (type === "hash:ip") key = addr(flags[0]!);
+  else if (type === "bitmap:port") key = String(port(flags[0]!));
+  else if (type === "hash:ip,port") key = `${addr(flags[0]!)},${proto}:${port(flags[1]!)}`;
+  else if (type === "hash:ip,port,ip") key = `${addr(flags[0]!)},${proto}:${port(flags[1]!)},${addr(flags[2]!)}`;
+  else return false;
+  return set.members.includes(key);
+}
+
+function recent(net: Network, st: NsState, m: { op: string; name: string; seconds?: number; side: string }, ip: Ipv4Packet): boolean {
+  const addr = m.side === "rdest" ? ip.dst : ip.src;
+  const nowS = net.now / 1e6;
+  let list = st.recent.get(m.name);
+  if (!list) st.recent.set(m.name, (list = []));
+  const entry = list.find((e) => e.addr === addr);
+  if (m.op === "set") {
+    if (entry) entry.last = nowS;
+    else list.push({ addr, last: nowS });
+    return true;
+  }
+  if (!entry) return false;
+  const fresh = m.seconds === undefined || nowS - entry.last <= m.seconds;
+  if (fresh && m.op === "update") entry.last = nowS;
+  if (m.op === "remove") list.splice(list.indexOf(entry), 1);
+  return fresh;
+}

@@ -1,0 +1,139 @@
+// The IPv4 paths of net/ipv4: ip_rcv → (PREROUTING) → routing → local
+// delivery (INPUT, sockets) or forwarding (FORWARD, TTL, POSTROUTING), and
+// ip_local_out for what sockets send (OUTPUT, re-route after DNAT,
+// POSTROUTING). ICMP errors are sent the way icmp_send builds them.
+
+import { type Ip4, formatIp4 } from "../model/addr.js";
+import type { Link } from "../model/kernel.js";
+import type { Ipv4Packet } from "../packet/ipv4.js";
+import { linuxQuote, UNREACH } from "../packet/icmp.js";
+import { encodeIp } from "../packet/ipv4.js";
+import { type HookVerdict, runHook } from "./hooks.js";
+import { devXmit } from "./l2.js";
+import { LATENCY, type Network } from "./network.js";
+import { routeLookup, selectSource } from "./routing.js";
+import { deliverToSocket } from "./sockets.js";
+import type { Skb } from "./state.js";
+
+export interface SendOptions {
+  /** Logical packet number; a new one when absent. */
+  id?: number;
+  flowHash: number;
+  csumPartial: boolean;
+  mark?: number;
+}
+
+/** ip_local_out: a locally generated packet (source already chosen by the caller). */
+export function ipOutput(net: Network, nsId: string, ip: Ipv4Packet, opts: SendOptions): void {
+  const skb: Skb = { id: opts.id ?? net.newPacketId(), ip, mark: opts.mark ?? 0, csumPartial: opts.csumPartial, flowHash: opts.flowHash };
+  net.current = skb.id;
+  const ns = net.ns(nsId);
+  let route = routeLookup(ns, ip.dst);
+  if (route.type === "unreachable") {
+    net.step("drop", nsId, `no route to ${formatIp4(ip.dst)}: connect() fails with ENETUNREACH`);
+    return;
+  }
+  const outDev = route.type === "unicast" ? route.dev.name : "lo";
+  const v = runHook(net, nsId, "OUTPUT", skb, { out: outDev });
+  if (!handleVerdict(net, nsId, skb, v, "OUTPUT")) return;
+  if (skb.ip.dst !== ip.dst) {
+    // Destination NAT in OUTPUT: route again (ip_route_me_harder).
+    route = routeLookup(ns, skb.ip.dst);
+    if (route.type === "unreachable") {
+      net.step("drop", nsId, `no route to ${formatIp4(skb.ip.dst)} after DNAT`);
+      return;
+    }
+  }
+  if (route.type === "local" || route.type === "broadcast") {
+    const lo = ns.links.find((l) => l.kind === "loopback")!;
+    const post = runHook(net, nsId, "POSTROUTING", skb, { out: lo.name });
+    if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
+    devXmit(net, nsId, lo, skb, skb.ip.dst);
+    return;
+  }
+  const post = runHook(net, nsId, "POSTROUTING", skb, { out: route.dev.name, nexthop: route.nexthop });
+  if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
+  net.step("route", nsId, `route ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
+  devXmit(net, nsId, route.dev, skb, route.nexthop);
+}
+
+function describeRoute(gateway: Ip4 | undefined, dev: string, onlink: boolean | undefined): string {
+  return gateway !== undefined ? `via ${formatIp4(gateway)} dev ${dev}${onlink ? " onlink" : ""}` : `dev ${dev} (directly connected)`;
+}
+
+/** ip_rcv: a packet received on `dev` in namespace `nsId`. */
+export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
+  net.current = skb.id;
+  net.advance(LATENCY.stack);
+  if (!skb.bridgePrerouted) {
+    const v = runHook(net, nsId, "PREROUTING", skb, { in: dev.name });
+    if (!handleVerdict(net, nsId, skb, v, "PREROUTING")) return;
+  }
+  skb.bridgePrerouted = false;
+  const ns = net.ns(nsId);
+  const route = routeLookup(ns, skb.ip.dst);
+  if (route.type === "local" || route.type === "broadcast") {
+    localDeliver(net, nsId, dev, skb);
+    return;
+  }
+  if (!ns.sysctl.ipForward) {
+    net.step("drop", nsId, `not for this host and net.ipv4.ip_forward=0: dropped`, { dev: dev.name });
+    return;
+  }
+  if (route.type === "unreachable") {
+    net.step("drop", nsId, `no route to ${formatIp4(skb.ip.dst)}: ICMP net unreachable`, { dev: dev.name });
+    sendIcmpError(net, nsId, skb, UNREACH.net, dev.name);
+    return;
+  }
+  if (skb.ip.ttl <= 1) {
+    net.step("drop", nsId, "TTL expired in transit", { dev: dev.name });
+    return;
+  }
+  const fwd = runHook(net, nsId, "FORWARD", skb, { in: dev.name, out: route.dev.name, ...(skb.physIn ? { physIn: skb.physIn } : {}) });
+  if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
+  skb.ip = { ...skb.ip, ttl: skb.ip.ttl - 1 };
+  const post = runHook(net, nsId, "POSTROUTING", skb, { in: dev.name, out: route.dev.name, nexthop: route.nexthop });
+  if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
+  net.step("forward", nsId, `forward ${formatIp4(skb.ip.src)} → ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
+  devXmit(net, nsId, route.dev, skb, route.nexthop);
+}
+
+function localDeliver(net: Network, nsId: string, dev: Link, skb: Skb): void {
+  const v = runHook(net, nsId, "INPUT", skb, { in: dev.name });
+  if (!handleVerdict(net, nsId, skb, v, "INPUT")) return;
+  deliverToSocket(net, nsId, dev, skb);
+}
+
+/** Applies a hook verdict; false when the packet is gone (a REJECT answers the sender first). */
+export function handleVerdict(net: Network, nsId: string, skb: Skb, v: HookVerdict, hook: string): boolean {
+  if (v.verdict === "accept") return true;
+  if (v.verdict === "drop") {
+    const by = v.by ? ` by ${v.by.table} ${v.by.chain} rule ${v.by.number}` : "";
+    net.step("drop", nsId, `dropped in ${hook}${by}`, v.by ? { hook, table: v.by.table, chain: v.by.chain, ruleNumber: v.by.number } : { hook });
+    return false;
+  }
+  net.step("reject", nsId, `rejected in ${hook} by ${v.by.table} ${v.by.chain} rule ${v.by.number} (${v.with})`, { hook, table: v.by.table, chain: v.by.chain, ruleNumber: v.by.number });
+  const p = skb.ip.payload;
+  if (v.with === "tcp-reset" && p.kind === "tcp") return false;
+  sendIcmpError(net, nsId, skb, v.with === "icmp-net-unreachable" ? UNREACH.net : v.with === "icmp-host-unreachable" ? UNREACH.host : v.with === "icmp-admin-prohibited" ? UNREACH.adminProhibited : UNREACH.port);
+  return false;
+}
+
+/**
+ * icmp_send: the source is the offending packet's destination when that is a
+ * local address, else whatever routing back to the sender picks.
+ */
+export function sendIcmpError(net: Network, nsId: string, skb: Skb, code: number, _inDev?: string): void {
+  const ns = net.ns(nsId);
+  const back = routeLookup(ns, skb.ip.src);
+  if (back.type !== "unicast" && back.type !== "local") return;
+  const src = net.isLocal(nsId, skb.ip.dst) ? skb.ip.dst : back.type === "unicast" ? selectSource(ns, back) : skb.ip.src;
+  if (src === undefined) return;
+  const quoted = linuxQuote(encodeIp({ ...skb.ip, payload: withFullChecksum(skb.ip.payload) }));
+  const icmp: Ipv4Packet = { kind: "ipv4", src, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++, tos: 0xc0, df: false, payload: { kind: "icmp", type: "dest-unreachable", code, quoted } };
+  ipOutput(net, nsId, icmp, { flowHash: 0, csumPartial: false });
+}
+
+function withFullChecksum(p: Ipv4Packet["payload"]): Ipv4Packet["payload"] {
+  return p.kind === "tcp" || p.kind === "udp" ? { ...p, checksum: "full" } : p;
+}

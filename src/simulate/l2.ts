@@ -1,0 +1,254 @@
+// Devices below IP: neighbour resolution (ARP), veth pairs, Linux bridges
+// (FDB learning, flooding, hairpin, br_netfilter), loopback and the underlay
+// segment between nodes. Tunnel devices are in tunnel.ts.
+
+import { type Ip4, formatIp4, type Mac } from "../model/addr.js";
+import type { Link } from "../model/kernel.js";
+import type { ArpPacket } from "../packet/arp.js";
+import type { EthernetFrame } from "../packet/ethernet.js";
+import { runHook } from "./hooks.js";
+import { handleVerdict, ipRcv } from "./ip-stack.js";
+import { LATENCY, type Network } from "./network.js";
+import type { Skb } from "./state.js";
+import { tunXmit, vxlanXmit } from "./tunnel.js";
+
+const BROADCAST: Mac = "ff:ff:ff:ff:ff:ff";
+
+export function linkOf(net: Network, nsId: string, name: string): Link {
+  const link = net.ns(nsId).links.find((l) => l.name === name);
+  if (!link) throw new Error(`internal: no device ${name} in ${nsId}`);
+  return link;
+}
+
+/** dev_queue_xmit for an IP packet leaving `dev` towards `nexthop`. */
+export function devXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexthop: Ip4): void {
+  switch (dev.kind) {
+    case "loopback":
+      net.captureFrame(nsId, dev.name, "out", { src: "00:00:00:00:00:00", dst: "00:00:00:00:00:00", payload: net.withChecksums(skb) }, skb.id);
+      net.later(LATENCY.stack, () => ipRcv(net, nsId, dev, skb));
+      return;
+    case "vxlan":
+      vxlanXmit(net, nsId, dev, skb, nexthop);
+      return;
+    case "tun":
+      tunXmit(net, nsId, dev, skb);
+      return;
+    case "dummy":
+      net.step("drop", nsId, `${dev.name} is a dummy device: packets sent to it are discarded`, { dev: dev.name });
+      return;
+    default:
+      resolve(net, nsId, dev, nexthop, skb.id, (mac) => l2Xmit(net, nsId, dev, { src: dev.mac!, dst: mac, payload: skb.ip }, skb));
+  }
+}
+
+const ARP_TRIES = 3;
+
+/** Neighbour lookup; on a miss the packet waits while ARP asks (3 tries, 1 s apart), as the kernel's arp_queue does. */
+function resolve(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: number, send: (mac: Mac) => void): void {
+  const st = net.state(nsId);
+  const known = st.neighbour(dev.name, nexthop);
+  if (known) {
+    send(known.mac);
+    return;
+  }
+  const key = `${dev.name}/${nexthop}`;
+  const waiting = st.pending.get(key);
+  if (waiting) {
+    waiting.push(send);
+    return;
+  }
+  st.pending.set(key, [send]);
+  const ask = (attempt: number): void => {
+    if (!st.pending.has(key)) return;
+    if (attempt >= ARP_TRIES) {
+      st.pending.delete(key);
+      net.current = packet;
+      net.step("drop", nsId, `no ARP reply for ${formatIp4(nexthop)} on ${dev.name}: neighbour FAILED, the waiting packets are dropped`, { dev: dev.name });
+      return;
+    }
+    const src = dev.addrs[0]?.cidr.addr ?? 0;
+    const request: ArpPacket = { kind: "arp", op: "request", senderMac: dev.mac!, senderIp: src, targetMac: "00:00:00:00:00:00", targetIp: nexthop };
+    net.current = net.newPacketId();
+    net.step("neighbour", nsId, `ARP: who has ${formatIp4(nexthop)}? (from ${dev.name})`, { dev: dev.name });
+    l2Xmit(net, nsId, dev, { src: dev.mac!, dst: BROADCAST, payload: request }, undefined);
+    net.later(1_000_000, () => ask(attempt + 1));
+  };
+  ask(0);
+}
+
+/** A frame leaves `dev`: capture it there, then hand it to whatever the device is connected to. */
+export function l2Xmit(net: Network, nsId: string, dev: Link, frame: EthernetFrame, skb: Skb | undefined): void {
+  const id = skb?.id ?? net.current;
+  net.captureFrame(nsId, dev.name, "out", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, id);
+  if (dev.kind === "bridge") {
+    bridgeTransmit(net, nsId, dev, frame, skb);
+    return;
+  }
+  if (dev.kind === "veth" && dev.peer) {
+    const peerNs = dev.peer.netns;
+    const peer = linkOf(net, peerNs, dev.peer.name);
+    // Crossing namespaces scrubs the skb: no conntrack, no mark (skb_scrub_packet).
+    const crossed = skb ? ({ ...skb, mark: 0, ct: undefined, ctstate: undefined, bridgePrerouted: false, physIn: undefined } as Skb) : undefined;
+    net.later(LATENCY.veth, () => l2Rcv(net, peerNs, peer, frame, crossed, id));
+    return;
+  }
+  if (dev.kind === "ether") {
+    underlayTransmit(net, nsId, frame, skb, id);
+    return;
+  }
+}
+
+/** The physical network: deliver to the host owning the destination MAC (or, for broadcasts, the ARP target). */
+function underlayTransmit(net: Network, nsId: string, frame: EthernetFrame, skb: Skb | undefined, id: number): void {
+  const p = frame.payload;
+  const target = p.kind === "arp" && frame.dst === BROADCAST ? net.world.underlayHost(p.targetIp) : underlayByMac(net, frame.dst);
+  if (!target) {
+    const gw = net.world.underlayGateway();
+    if (gw && frame.dst === gw.mac) {
+      net.step("deliver", nsId, `left the cluster network via the underlay gateway ${formatIp4(gw.ip)}`);
+      return;
+    }
+    if (p.kind === "arp" && gw && p.targetIp === gw.ip) {
+      // The gateway router answers ARP for itself (not captured: it is outside the description).
+      net.later(LATENCY.wire * 2, () => net.state(nsId).learnNeighbour(ownDev(net, nsId, p.senderIp), gw.ip, gw.mac));
+      return;
+    }
+    net.step("drop", nsId, `nothing on the underlay answers for ${p.kind === "arp" ? formatIp4(p.targetIp) : frame.dst}`);
+    return;
+  }
+  // The wire computes offloaded checksums: from here on they are complete.
+  const onWire = skb ? ({ ...skb, csumPartial: false, mark: 0, ct: undefined, ctstate: undefined, physIn: undefined } as Skb) : undefined;
+  net.later(LATENCY.wire, () => l2Rcv(net, target.netns, linkOf(net, target.netns, target.dev), frame, onWire, id));
+}
+
+function ownDev(net: Network, nsId: string, ip: Ip4): string {
+  return net.ns(nsId).links.find((l) => l.addrs.some((a) => a.cidr.addr === ip))?.name ?? "eth0";
+}
+
+/** Unicast frames go to whoever owns the destination MAC (the next hop, not necessarily the packet's destination). */
+function underlayByMac(net: Network, mac: Mac): { netns: string; dev: string } | undefined {
+  return net.world.underlayHostByMac(mac);
+}
+
+/** A frame arrives on `dev`. */
+export function l2Rcv(net: Network, nsId: string, dev: Link, frame: EthernetFrame, skb: Skb | undefined, id = skb?.id ?? net.current): void {
+  net.current = id;
+  net.captureFrame(nsId, dev.name, "in", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, id);
+  if (dev.master) {
+    bridgeInput(net, nsId, linkOf(net, nsId, dev.master), dev, frame, skb);
+    return;
+  }
+  const forUs = frame.dst === dev.mac || frame.dst === BROADCAST;
+  if (!forUs) return; // PACKET_OTHERHOST: not ours, not routed
+  receiveUp(net, nsId, dev, frame, skb);
+}
+
+/** The frame is for this host on `dev`: ARP or IP. */
+function receiveUp(net: Network, nsId: string, dev: Link, frame: EthernetFrame, skb: Skb | undefined): void {
+  const p = frame.payload;
+  if (p.kind === "arp") {
+    arpRcv(net, nsId, dev, p);
+    return;
+  }
+  if (!skb) return;
+  ipRcv(net, nsId, dev, skb);
+}
+
+function arpRcv(net: Network, nsId: string, dev: Link, arp: ArpPacket): void {
+  const st = net.state(nsId);
+  if (arp.op === "reply") {
+    st.learnNeighbour(dev.name, arp.senderIp, arp.senderMac);
+    return;
+  }
+  const owns = dev.addrs.some((a) => a.cidr.addr === arp.targetIp);
+  if (!owns) return;
+  st.learnNeighbour(dev.name, arp.senderIp, arp.senderMac);
+  net.advance(LATENCY.stack);
+  const reply: ArpPacket = { kind: "arp", op: "reply", senderMac: dev.mac!, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };
+  net.step("neighbour", nsId, `ARP: ${formatIp4(arp.targetIp)} is at ${dev.mac} (${dev.name})`, { dev: dev.name });
+  l2Xmit(net, nsId, dev, { src: dev.mac!, dst: arp.senderMac, payload: reply }, undefined);
+}
+
+/** br_handle_frame: learn, run br_netfilter PREROUTING, then deliver locally or forward to a port. */
+function bridgeInput(net: Network, nsId: string, br: Link, port: Link, frame: EthernetFrame, skb: Skb | undefined): void {
+  const st = net.state(nsId);
+  st.learnFdb(br.name, frame.src, port.name);
+  net.advance(LATENCY.bridge);
+  if (skb && net.ns(nsId).sysctl.bridgeNfCallIptables) {
+    // br_netfilter: iptables PREROUTING runs while the frame is still in the bridge (in = bridge, physdev-in = port).
+    skb.physIn = port.name;
+    const v = runHook(net, nsId, "PREROUTING", skb, { in: br.name, physIn: port.name });
+    if (!handleVerdict(net, nsId, skb, v, "PREROUTING")) return;
+    skb.bridgePrerouted = true;
+    frame = { ...frame, payload: skb.ip };
+  }
+  const local = frame.dst === br.mac || (skb?.bridgePrerouted && net.isLocal(nsId, skb.ip.dst));
+  if (local) {
+    net.captureFrame(nsId, br.name, "in", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, skb?.id ?? net.current);
+    receiveUp(net, nsId, br, frame, skb);
+    return;
+  }
+  const out = frame.dst === BROADCAST ? undefined : st.fdb.get(br.name)?.get(frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
+  if (out === undefined) {
+    flood(net, nsId, br, port, frame, skb);
+    return;
+  }
+  forwardToPort(net, nsId, br, port, out, frame, skb);
+}
+
+/** The compiled FDB: ports' own addresses and the MACs the bridge learned before the trace began. */
+function staticFdbPort(net: Network, nsId: string, br: Link, mac: Mac): string | undefined {
+  return net.ns(nsId).fdb.find((f) => f.master === br.name && f.mac === mac)?.dev;
+}
+
+function flood(net: Network, nsId: string, br: Link, from: Link, frame: EthernetFrame, skb: Skb | undefined): void {
+  const ns = net.ns(nsId);
+  // Flooding includes the port it came from only in hairpin mode (a pod sees its own ARP request again).
+  for (const port of ns.links.filter((l) => l.master === br.name)) {
+    if (port.name === from.name && !port.bridgePort?.hairpin) continue;
+    const p = frame.payload;
+    if (p.kind === "arp" && port.name !== from.name) {
+      const peer = port.peer ? net.ns(port.peer.netns).links.find((l) => l.name === port.peer!.name) : undefined;
+      if (!peer?.addrs.some((a) => a.cidr.addr === p.targetIp)) continue; // only the owner matters for the outcome
+    }
+    forwardToPort(net, nsId, br, from, port.name, frame, skb);
+  }
+  if (frame.dst === BROADCAST) {
+    net.captureFrame(nsId, br.name, "in", frame, skb?.id ?? net.current);
+    receiveUp(net, nsId, br, frame, skb);
+  }
+}
+
+function forwardToPort(net: Network, nsId: string, br: Link, from: Link, outName: string, frame: EthernetFrame, skb: Skb | undefined): void {
+  const out = linkOf(net, nsId, outName);
+  if (out.name === from.name && !out.bridgePort?.hairpin) {
+    net.step("drop", nsId, `${br.name}: destination is behind the port the frame came in on and hairpin mode is off`, { dev: out.name });
+    return;
+  }
+  if (skb && net.ns(nsId).sysctl.bridgeNfCallIptables) {
+    // br_netfilter: bridged IPv4 also traverses FORWARD and POSTROUTING (in/out = bridge, physdev = ports).
+    const fwd = runHook(net, nsId, "FORWARD", skb, { in: br.name, out: br.name, physIn: from.name, physOut: out.name });
+    if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
+    const post = runHook(net, nsId, "POSTROUTING", skb, { in: br.name, out: br.name, physIn: from.name, physOut: out.name });
+    if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
+    frame = { ...frame, payload: skb.ip };
+  }
+  l2Xmit(net, nsId, out, frame, skb);
+}
+
+/** The host sends through the bridge device: the bridge picks a port by FDB (or floods). */
+function bridgeTransmit(net: Network, nsId: string, br: Link, frame: EthernetFrame, skb: Skb | undefined): void {
+  const st = net.state(nsId);
+  net.advance(LATENCY.bridge);
+  const port = frame.dst === BROADCAST ? undefined : st.fdb.get(br.name)?.get(frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
+  const ports = port ? [port] : net.ns(nsId).links.filter((l) => l.master === br.name).map((l) => l.name);
+  for (const name of ports) {
+    const out = linkOf(net, nsId, name);
+    const p = frame.payload;
+    if (!port && p.kind === "arp") {
+      const peer = out.peer ? net.ns(out.peer.netns).links.find((l) => l.name === out.peer!.name) : undefined;
+      if (!peer?.addrs.some((a) => a.cidr.addr === p.targetIp)) continue;
+    }
+    l2Xmit(net, nsId, out, frame, skb);
+  }
+}

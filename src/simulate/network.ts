@@ -1,0 +1,146 @@
+// The simulated network: the world's namespaces plus their runtime state, a
+// simulated clock, the capture log (what tcpdump would see on each interface)
+// and the narrative. Kernel paths live in ip-stack.ts, l2.ts and tunnel.ts;
+// this class only holds what they share.
+
+import type { Ip4 } from "../model/addr.js";
+import type { Netns, World } from "../model/kernel.js";
+import type { CapturedPacket, Step, StepKind } from "../model/trace.js";
+import type { Origin } from "../netfilter/rule.js";
+import { encodeFrame, type EthernetFrame } from "../packet/ethernet.js";
+import { encodeIp, type Ipv4Packet } from "../packet/ipv4.js";
+import { SeededRandom } from "./rng.js";
+import { NsState, type Skb } from "./state.js";
+import type { Socket } from "./sockets.js";
+
+/** How `-m statistic --mode random` decides: a seeded coin, or a scripted list when enumerating all paths. */
+export interface Chooser {
+  decide(probability: number, where: string): boolean;
+}
+
+export class SeededChooser implements Chooser {
+  constructor(private readonly rng: SeededRandom) {}
+  decide(probability: number): boolean {
+    return this.rng.u32() / 2 ** 32 < probability;
+  }
+}
+
+/** Latencies of the simulated hardware, in microseconds. */
+export const LATENCY = { stack: 5, veth: 10, bridge: 8, wire: 180, app: 40, tunnel: 12 } as const;
+
+export class Network {
+  readonly captures: CapturedPacket[] = [];
+  readonly steps: Step[] = [];
+  /** Microseconds since the simulated epoch. */
+  now = 0;
+  private readonly states = new Map<string, NsState>();
+  readonly sockets = new Map<string, Socket[]>();
+  private nextPacket = 1;
+  /** Set while a packet moves, so steps can say which packet they are about. */
+  current = 0;
+  private queue: { time: number; seq: number; run: () => void }[] = [];
+  private queued = 0;
+
+  constructor(
+    readonly world: World,
+    readonly rng: SeededRandom,
+    readonly chooser: Chooser,
+  ) {}
+
+  ns(id: string): Netns {
+    const ns = this.world.netns(id);
+    if (!ns) throw new Error(`internal: unknown namespace ${id}`);
+    return ns;
+  }
+
+  state(id: string): NsState {
+    let s = this.states.get(id);
+    if (!s) this.states.set(id, (s = new NsState(this.ns(id))));
+    return s;
+  }
+
+  /** Namespaces that saw traffic (for conntrack -L and friends). */
+  touched(): string[] {
+    return [...this.states.keys()];
+  }
+
+  newPacketId(): number {
+    return this.nextPacket++;
+  }
+
+  advance(us: number): void {
+    this.now += us;
+  }
+
+  /** Something to happen at a later simulated time (a timer, an application's reply). */
+  schedule(time: number, run: () => void): void {
+    this.queue.push({ time, seq: this.queued++, run });
+  }
+
+  /** Schedules `run` after `us` microseconds, keeping the current packet number. */
+  later(us: number, run: () => void): void {
+    const packet = this.current;
+    this.schedule(this.now + us, () => {
+      this.current = packet;
+      run();
+    });
+  }
+
+  /** Runs scheduled work in time order until nothing is left or `until` is passed. */
+  runUntil(until: number): void {
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < this.queue.length; i++) {
+        const e = this.queue[i]!;
+        const b = this.queue[best];
+        if (!b || e.time < b.time || (e.time === b.time && e.seq < b.seq)) best = i;
+      }
+      if (best < 0) return;
+      const next = this.queue[best]!;
+      if (next.time > until) return;
+      this.queue.splice(best, 1);
+      if (next.time > this.now) this.now = next.time;
+      next.run();
+    }
+  }
+
+  step(kind: StepKind, netns: string, text: string, extra: Partial<Step> = {}): void {
+    this.steps.push({ time: this.now, packet: this.current, netns, kind, text, ...extra });
+  }
+
+  ruleStep(netns: string, hook: string, table: string, chain: string, number: number, rule: string, origin: Origin | undefined, text: string): void {
+    this.step("rule", netns, text, { hook, table, chain, ruleNumber: number, rule, ...(origin ? { origin } : {}) });
+  }
+
+  captureFrame(netns: string, dev: string, direction: "in" | "out", frame: EthernetFrame, packet: number): void {
+    this.captures.push({ time: this.now, point: { netns, dev, linkType: "EN10MB" }, direction, frame: encodeFrame(frame), packet });
+  }
+
+  captureRaw(netns: string, dev: string, direction: "in" | "out", ip: Ipv4Packet, packet: number): void {
+    this.captures.push({ time: this.now, point: { netns, dev, linkType: "RAW" }, direction, frame: encodeIp(ip), packet });
+  }
+
+  socketsOf(netns: string): Socket[] {
+    let list = this.sockets.get(netns);
+    if (!list) this.sockets.set(netns, (list = []));
+    return list;
+  }
+
+  /** The IP header as the capture would show it: checksum offload leaves TCP/UDP checksums partial until the wire. */
+  withChecksums(skb: Skb): Ipv4Packet {
+    return skb.csumPartial ? markPartial(skb.ip) : skb.ip;
+  }
+
+  isLocal(netns: string, ip: Ip4): boolean {
+    const ns = this.ns(netns);
+    if (ip >>> 24 === 127) return true;
+    return ns.links.some((l) => l.addrs.some((a) => a.cidr.addr === ip));
+  }
+}
+
+function markPartial(ip: Ipv4Packet): Ipv4Packet {
+  const p = ip.payload;
+  if (p.kind === "tcp") return { ...ip, payload: { ...p, checksum: "partial" } };
+  if (p.kind === "udp") return { ...ip, payload: { ...p, checksum: "partial" } };
+  return ip;
+}

@@ -1,0 +1,80 @@
+// Runtime state the kernel builds up while packets flow: per namespace the
+// conntrack table, learned neighbours and bridge FDB entries, recent lists,
+// IP id counters and open sockets. The compiled (static) state is never
+// mutated; a simulation starts from it with cold caches, as after a reboot.
+
+import type { Ip4, Mac } from "../model/addr.js";
+import type { Netns } from "../model/kernel.js";
+import type { Ipv4Packet } from "../packet/ipv4.js";
+import { type Conn, ConntrackTable, type Direction } from "./conntrack.js";
+import type { CtState } from "./match.js";
+
+/** One packet as the kernel carries it (the skb): headers plus the metadata netfilter and devices read. */
+export interface Skb {
+  /** Logical packet number in the flow; kept through NAT and encapsulation. */
+  id: number;
+  ip: Ipv4Packet;
+  mark: number;
+  ct?: { conn: Conn; dir: Direction; fresh: boolean };
+  ctstate?: CtState;
+  /** Sent by a local socket with checksum offload: TCP/UDP checksums are filled in by the NIC. */
+  csumPartial: boolean;
+  /** The socket's flow hash (sk_txhash): picks the VXLAN source port. */
+  flowHash: number;
+  /** br_netfilter already ran PREROUTING for this packet on a bridge port. */
+  bridgePrerouted?: boolean;
+  physIn?: string;
+}
+
+export interface NeighbourEntry {
+  mac: Mac;
+  state: "PERMANENT" | "REACHABLE" | "STALE" | "NOARP";
+}
+
+export interface RecentEntry {
+  addr: Ip4;
+  last: number;
+}
+
+export class NsState {
+  readonly conntrack = new ConntrackTable();
+  /** Neighbours learned from ARP: dev → ip → entry. */
+  readonly neigh = new Map<string, Map<Ip4, NeighbourEntry>>();
+  /** Bridge FDB learned from traffic: bridge → mac → port. */
+  readonly fdb = new Map<string, Map<Mac, string>>();
+  readonly recent = new Map<string, RecentEntry[]>();
+  /** Per-destination IP id counters for packets without a socket (ICMP errors, RSTs use 0). */
+  ipIdNext = 1;
+  /** Packets waiting for an ARP answer: `dev/ip` → transmit callbacks (the kernel's arp_queue). */
+  readonly pending = new Map<string, ((mac: Mac) => void)[]>();
+  /** Whether any netfilter table is loaded here (no tables: no hooks, no conntrack). */
+  readonly hasNetfilter: boolean;
+
+  constructor(readonly netns: Netns) {
+    this.hasNetfilter = netns.tables().size > 0;
+  }
+
+  /** Learns (or confirms) a neighbour and releases the packets that waited for it. */
+  learnNeighbour(dev: string, ip: Ip4, mac: Mac): void {
+    let byDev = this.neigh.get(dev);
+    if (!byDev) this.neigh.set(dev, (byDev = new Map()));
+    if (byDev.get(ip)?.state !== "PERMANENT") byDev.set(ip, { mac, state: "REACHABLE" });
+    const waiting = this.pending.get(`${dev}/${ip}`);
+    if (!waiting) return;
+    this.pending.delete(`${dev}/${ip}`);
+    for (const send of waiting) send(mac);
+  }
+
+  /** The static (programmed) entry first, then what ARP taught us. */
+  neighbour(dev: string, ip: Ip4): NeighbourEntry | undefined {
+    const fixed = this.netns.neigh.find((n) => n.dev === dev && n.ip === ip && n.lladdr);
+    if (fixed && (fixed.state === "PERMANENT" || fixed.state === "NOARP" || fixed.state === "REACHABLE")) return { mac: fixed.lladdr!, state: fixed.state === "REACHABLE" ? "REACHABLE" : "PERMANENT" };
+    return this.neigh.get(dev)?.get(ip);
+  }
+
+  learnFdb(bridge: string, mac: Mac, port: string): void {
+    let table = this.fdb.get(bridge);
+    if (!table) this.fdb.set(bridge, (table = new Map()));
+    table.set(mac, port);
+  }
+}
