@@ -16,7 +16,7 @@ function tableOf(tables: Tables, name: TableName): Table {
 }
 
 function chainOrFail(table: Table, chain: string): Chain {
-  const c = table.chains.get(chain);
+  const c = table.chains.get(chain) ?? (isBuiltin(table.name, chain) ? { name: chain, policy: "ACCEPT" as const, rules: [] } : undefined);
   if (!c) {
     throw new UsageError([
       { severity: "error", code: "no-such-chain", message: "iptables: No chain/target/match by that name.", notes: [`table ${table.name} has no chain ${chain}`] },

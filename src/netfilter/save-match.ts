@@ -152,7 +152,8 @@ export function writeTarget(o: TextSink, t: Target): void {
     case "DNAT":
       o.s(" -j DNAT --to-destination ");
       o.s(t.to);
-      return o.s(natFlags(t.random, false, t.persistent));
+      if (t.random || t.persistent) o.s(natFlags(t.random, false, t.persistent));
+      return;
     case "SNAT":
       return o.s(" -j SNAT --to-source " + t.to + natFlags(t.random, t.randomFully, t.persistent));
     case "MASQUERADE":

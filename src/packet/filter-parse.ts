@@ -31,6 +31,8 @@ const DQUALS: Record<string, Dir> = { ADDR1: "addr1", ADDR2: "addr2", ADDR3: "ad
 const AQUALS: Record<string, AddrQual> = { HOST: "host", NET: "net", PORT: "port", PORTRANGE: "portrange" };
 const HEAD_START = new Set(["SRC", "DST", "PROTO", "PROTOCHAIN", "GATEWAY", ...Object.keys(DQUALS), ...Object.keys(AQUALS)]);
 const ID_START = new Set(["ID", "HID", "HID6", "EID", "AID", "NUM"]);
+/** Tokens that may follow a complete term or id. */
+const FOLLOW_ID = new Set(["AND", "OR", ")", "EOF"]);
 const ARITH_OPS = new Set(["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">", "<", ">=", "<=", "=", "!="]);
 /** Valid pcap-filter keywords that start a primitive the simulator does not model. */
 const UNSUPPORTED_START = new Set(("VLAN MPLS PPPOED PPPOES GENEVE CBYTE INBOUND OUTBOUND IFINDEX PF_IFNAME " +
@@ -87,12 +89,21 @@ export class Parser {
     return left;
   }
 
-  /** After and/or, bison tells an id from a term by the first token past any `not`s and `(`s. */
+  /**
+   * After and/or, bison tells an id from a term by the first token past any
+   * `not`s and `(`s. A number is an id only if and/or/`)`/end follows; before
+   * anything else bison's default reduction makes it arithmetic, so a stray
+   * token is a plain syntax error (`tcp and 443 portrange` is not "port" trouble).
+   */
   private startsId(): boolean {
     let i = 0;
     while (this.peek(i).kw === "!" || this.peek(i).kw === "(") i++;
     const t = this.peek(i);
-    return ID_START.has(t.kind) && !(t.kind === "NUM" && ARITH_OPS.has(this.peek(i + 1).kw));
+    if (t.kind !== "NUM") return ID_START.has(t.kind);
+    const after = this.peek(i + 1).kw;
+    if (ARITH_OPS.has(after)) return false;
+    if (!FOLLOW_ID.has(after)) throw syntaxError();
+    return true;
   }
 
   /** term: rterm | not term */
@@ -124,6 +135,9 @@ export class Parser {
     const qualifies = HEAD_START.has(following) || following === "TK_BROADCAST" || following === "TK_MULTICAST";
     if (following === "[") throw unsupported(`${t.text}[...] (packet data accessors and arithmetic)`, t.pos);
     if (["TYPE", "SUBTYPE", "DIR"].includes(following)) throw unsupported(`${t.text} ${this.peek().text}`, t.pos);
+    // Bison's default action after a protocol keyword treats it as a qualifier, so
+    // `ether 1:2:3:4:5:6` is a syntax error before `ether` alone could be judged.
+    if (!qualifies && !FOLLOW_ID.has(following)) throw syntaxError();
     if (!qualifies) return { p: genProtoAbbrev(this.c, pname), q: QERR };
     if (!QUALIFIABLE.has(pname)) throw unsupported(`${t.text} ${this.peek().text}`, t.pos);
     if (HEAD_START.has(following)) return this.headId(pname);

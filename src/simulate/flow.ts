@@ -43,6 +43,8 @@ export interface FlowResult {
   reason: string;
   resolved?: { name: string; addresses: Ip4[] };
   server?: { netns: string; ip: Ip4; port: number };
+  /** The flow's first packet and the first packet that came back (the narrative follows these). */
+  keyPackets: { request?: number; reply?: number };
   packets: CapturedPacket[];
   steps: Step[];
 }
@@ -51,6 +53,7 @@ export function runFlow(world: World, input: FlowInput, options: FlowOptions): F
   const rng = new SeededRandom(options.seed);
   const net = new Network(world, rng.fork("kernel"), options.chooser ?? new SeededChooser(rng.fork("statistic")));
   const outcome: { verdict?: Verdict; reason?: string; resolved?: FlowResult["resolved"] } = {};
+  const keys: FlowResult["keyPackets"] = {};
   const finish = (verdict: Verdict, reason: string): void => {
     if (outcome.verdict) return;
     outcome.verdict = verdict;
@@ -63,9 +66,9 @@ export function runFlow(world: World, input: FlowInput, options: FlowOptions): F
       finish("no-route", `${input.from} has no route to ${formatIp4(dst)}`);
       return;
     }
-    if (input.protocol === "tcp") startTcp(net, input, src, dst, finish);
-    else if (input.protocol === "udp") startUdp(net, input, src, dst, finish);
-    else startPing(net, input, src, dst, finish);
+    if (input.protocol === "tcp") startTcp(net, input, src, dst, finish, keys);
+    else if (input.protocol === "udp") startUdp(net, input, src, dst, finish, keys);
+    else startPing(net, input, src, dst, finish, keys);
   };
   const literal = parseIp4(input.to);
   if (literal !== undefined) start(literal);
@@ -89,6 +92,7 @@ export function runFlow(world: World, input: FlowInput, options: FlowOptions): F
     reason: outcome.reason!,
     ...(outcome.resolved ? { resolved: outcome.resolved } : {}),
     ...(server ? { server } : {}),
+    keyPackets: keys,
     packets: net.captures,
     steps: net.steps,
   };
@@ -100,20 +104,15 @@ function classifySilence(steps: Step[]): Verdict {
   return "timeout";
 }
 
-/** The last server connection accepted: the backend that answered (behind any proxy). */
+/** The last connection a server accepted: the backend that answered (behind any proxy). */
 function findServer(net: Network): FlowResult["server"] {
-  let found: FlowResult["server"];
-  for (const nsId of net.touched()) {
-    for (const s of net.socketsOf(nsId)) {
-      if (s instanceof TcpConn && s.role === "server") found = { netns: nsId, ip: s.localIp, port: s.localPort };
-    }
-  }
-  return found;
+  return net.accepted[net.accepted.length - 1];
 }
 
 type Finish = (verdict: Verdict, reason: string) => void;
+type Keys = FlowResult["keyPackets"];
 
-function startTcp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish): void {
+function startTcp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish, keys: Keys): void {
   const port = input.port ?? 80;
   const host = /^\d+\.\d+\.\d+\.\d+$/.test(input.to) ? (port === 80 ? input.to : `${input.to}:${port}`) : port === 80 ? input.to : `${input.to}:${port}`;
   const request = input.request !== undefined ? new TextEncoder().encode(input.request) : httpRequest(input.client, host);
@@ -139,6 +138,12 @@ function startTcp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Fi
   net.socketsOf(input.from).push(conn);
   net.step("send", input.from, `${input.client} connects from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
   conn.connect();
+  keys.request = conn.firstSent;
+  const watch = (): void => {
+    if (conn.firstReceived !== undefined) keys.reply = conn.firstReceived;
+    else net.later(1000, watch);
+  };
+  net.later(1000, watch);
 }
 
 /** A refusal caused by a REJECT rule is "rejected"; the kernel's own RST or port-unreachable is "refused". */
@@ -146,14 +151,16 @@ function refusedOrRejected(steps: Step[]): Verdict {
   return steps.some((s) => s.kind === "reject") ? "rejected" : "refused";
 }
 
-function startUdp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish): void {
+function startUdp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish, keys: Keys): void {
   const port = input.port ?? 53;
   const sport = net.rng.int(32768, 60999);
-  const payload = new TextEncoder().encode(input.request ?? "hello\n");
+  // To port 53 the client is dig: one A query (for the cluster's own API service name); elsewhere a short datagram.
+  const payload: UdpDatagram["payload"] = input.request !== undefined ? new TextEncoder().encode(input.request) : port === 53 ? digQuery(net) : new TextEncoder().encode("hello\n");
   const sock: Socket = {
     proto: "udp", localIp: src, localPort: sport, remoteIp: dst, remotePort: port,
     receive: (_n, _ns, skb) => {
       const udp = skb.ip.payload as UdpDatagram;
+      keys.reply ??= skb.id;
       finish("delivered", `reply from ${formatIp4(skb.ip.src)}:${udp.sport}`);
     },
     icmpError: (_n, _ns, code, from) => finish(code === 3 ? refusedOrRejected(net.steps) : "no-route", `ICMP ${code === 3 ? "port" : "destination"} unreachable from ${formatIp4(from)}`),
@@ -161,22 +168,37 @@ function startUdp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Fi
   net.socketsOf(input.from).push(sock);
   net.step("send", input.from, `one UDP datagram from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
   const ip: Ipv4Packet = { kind: "ipv4", src, dst, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "udp", sport, dport: port, payload } };
-  ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: true });
+  keys.request = ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: true });
   net.schedule(net.now + 5_000_000, () => finish(classifySilence(net.steps), `no reply within 5 s`));
 }
 
-function startPing(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish): void {
+function digQuery(net: Network): UdpDatagram["payload"] {
+  return {
+    kind: "dns",
+    id: net.rng.int(1, 65535),
+    flags: { qr: false, opcode: 0, rd: true },
+    questions: [{ name: "kubernetes.default.svc.cluster.local.", type: "A", class: 1 }],
+    answers: [],
+    authority: [],
+    additional: [],
+  };
+}
+
+function startPing(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish, keys: Keys): void {
   const id = net.rng.int(1, 65535);
   // iputils ping: 56 data bytes, a 16-byte timeval followed by 0x10, 0x11, ...
   const data = new Uint8Array(56).map((_, i) => (i < 16 ? 0 : i));
   const sock: Socket = {
     proto: "icmp", localIp: src, localPort: id,
-    receive: (_n, _ns, skb) => finish("delivered", `echo reply from ${formatIp4(skb.ip.src)}`),
+    receive: (_n, _ns, skb) => {
+      keys.reply ??= skb.id;
+      finish("delivered", `echo reply from ${formatIp4(skb.ip.src)}`);
+    },
     icmpError: (_n, _ns, code, from) => finish(code === 3 ? refusedOrRejected(net.steps) : "no-route", `ICMP unreachable from ${formatIp4(from)}`),
   };
   net.socketsOf(input.from).push(sock);
   net.step("send", input.from, `ping: echo request from ${formatIp4(src)} to ${formatIp4(dst)}`);
   const ip: Ipv4Packet = { kind: "ipv4", src, dst, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "icmp", type: "echo-request", id, seq: 1, data } };
-  ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: false });
+  keys.request = ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: false });
   net.schedule(net.now + 10_000_000, () => finish(classifySilence(net.steps), "no echo reply within 10 s"));
 }

@@ -24,9 +24,15 @@ export interface SendOptions {
 }
 
 /** ip_local_out: a locally generated packet (source already chosen by the caller). */
-export function ipOutput(net: Network, nsId: string, ip: Ipv4Packet, opts: SendOptions): void {
+export function ipOutput(net: Network, nsId: string, ip: Ipv4Packet, opts: SendOptions): number {
   const skb: Skb = { id: opts.id ?? net.newPacketId(), ip, mark: opts.mark ?? 0, csumPartial: opts.csumPartial, flowHash: opts.flowHash };
   net.current = skb.id;
+  send(net, nsId, skb);
+  return skb.id;
+}
+
+function send(net: Network, nsId: string, skb: Skb): void {
+  const ip = skb.ip;
   const ns = net.ns(nsId);
   let route = routeLookup(ns, ip.dst);
   if (route.type === "unreachable") {

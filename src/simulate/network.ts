@@ -35,6 +35,8 @@ export class Network {
   now = 0;
   private readonly states = new Map<string, NsState>();
   readonly sockets = new Map<string, Socket[]>();
+  /** Every connection a server accepted, in order: the last one is the backend that answered. */
+  readonly accepted: { netns: string; ip: Ip4; port: number }[] = [];
   private nextPacket = 1;
   /** Set while a packet moves, so steps can say which packet they are about. */
   current = 0;

@@ -49,12 +49,23 @@ export function deliverToSocket(net: Network, nsId: string, dev: Link, skb: Skb)
   }
   if (p.kind === "tcp") {
     if (p.flags.rst) return;
-    net.step("socket", nsId, `no socket listens on ${formatIp4(ip.dst)}:${p.dport}/tcp: the kernel answers with RST`, { dev: dev.name });
+    net.step("socket", nsId, whyReset(net, nsId, ip), { dev: dev.name });
     sendReset(net, nsId, ip);
     return;
   }
   net.step("socket", nsId, `no socket listens on ${formatIp4(ip.dst)}:${p.dport}/udp: ICMP port unreachable`, { dev: dev.name });
   sendIcmpError(net, nsId, skb, UNREACH.port);
+}
+
+/** The classic asymmetric-NAT failure deserves its name: a SYN-ACK from an address the socket never called. */
+function whyReset(net: Network, nsId: string, ip: Ipv4Packet): string {
+  const p = ip.payload;
+  if (p.kind !== "tcp") return "";
+  const caller = net.socketsOf(nsId).find((s) => s.proto === "tcp" && s.localPort === p.dport && s.remoteIp !== undefined);
+  if (p.flags.syn && p.flags.ack && caller && (caller.remoteIp !== ip.src || caller.remotePort !== p.sport)) {
+    return `a SYN-ACK from ${formatIp4(ip.src)}:${p.sport}, but this socket connected to ${formatIp4(caller.remoteIp!)}:${caller.remotePort}: the reply was not translated back (no conntrack saw it), so the kernel answers with RST`;
+  }
+  return `no socket for ${formatIp4(ip.dst)}:${p.dport}/tcp: the kernel answers with RST`;
 }
 
 function findSocket(net: Network, nsId: string, proto: "tcp" | "udp", dst: Ip4, dport: number, src: Ip4, sport: number): Socket | undefined {

@@ -47,6 +47,9 @@ export class TcpConn implements Socket {
   private rcvWnd: number;
   readonly flowHash: number;
   private synTries = 0;
+  /** Packet numbers of the first segment sent and the first one received (for the narrative). */
+  firstSent?: number;
+  firstReceived?: number;
   /** Bytes the peer sent, as the application read them. */
   received: Uint8Array[] = [];
   finSent = false;
@@ -85,7 +88,7 @@ export class TcpConn implements Socket {
     this.net.schedule(sentAt + rto, () => {
       if (this.state !== "SYN_SENT") return;
       if (this.synTries >= SYN_RETRIES) {
-        this.state = "CLOSED";
+        this.closeSocket();
         this.app.ended?.(this, "timeout");
         return;
       }
@@ -103,12 +106,13 @@ export class TcpConn implements Socket {
   }
 
   receive(net: Network, _nsId: string, skb: Skb): void {
+    this.firstReceived ??= skb.id;
     const seg = skb.ip.payload as TcpSegment;
     const ts = seg.options?.find((o) => o.kind === "timestamps");
     if (ts && ts.kind === "timestamps") this.tsRecent = ts.value;
     if (seg.flags.rst) {
       const refused = this.state === "SYN_SENT";
-      this.state = "CLOSED";
+      this.closeSocket();
       net.step("socket", this.nsId, refused ? `connection refused by ${formatIp4(skb.ip.src)}:${seg.sport} (RST)` : `connection reset by ${formatIp4(skb.ip.src)}:${seg.sport}`);
       this.app.ended?.(this, refused ? "refused" : "reset");
       return;
@@ -168,16 +172,24 @@ export class TcpConn implements Socket {
     }
     if (this.state === "FIN_WAIT1" && seg.flags.ack && seg.ack === this.sndNxt) this.state = "FIN_WAIT2";
     if (this.state === "LAST_ACK" && seg.flags.ack && seg.ack === this.sndNxt) {
-      this.state = "CLOSED";
+      this.closeSocket();
       this.app.ended?.(this, "closed");
     }
   }
 
   icmpError(net: Network, _nsId: string, code: number, from: Ip4): void {
     if (this.state !== "SYN_SENT") return;
-    this.state = "CLOSED";
+    this.closeSocket();
     net.step("socket", this.nsId, `ICMP ${code === 3 ? "port" : code === 0 ? "net" : "host"} unreachable from ${formatIp4(from)}: connect() fails`);
     this.app.ended?.(this, code === 3 ? "refused" : "unreachable");
+  }
+
+  /** CLOSED: the socket is gone; a new SYN to the same ports meets a listener again. */
+  private closeSocket(): void {
+    this.state = "CLOSED";
+    const list = this.net.socketsOf(this.nsId);
+    const i = list.indexOf(this);
+    if (i >= 0) list.splice(i, 1);
   }
 
   /** Sends application data (one segment per call, as a write() of a small buffer does). */
@@ -210,9 +222,9 @@ export class TcpConn implements Socket {
 
   private emit(flags: TcpFlags, seq: number, ack: number, window: number, options: TcpOption[], payload: Uint8Array | undefined, ipId?: number): void {
     const seg: TcpSegment = { kind: "tcp", sport: this.localPort, dport: this.remotePort, seq, ack, flags, window, options, ...(payload ? { payload } : {}) };
-    const id = ipId ?? this.ipId++ & 0xffff;
-    const ip: Ipv4Packet = { kind: "ipv4", src: this.localIp, dst: this.remoteIp, ttl: 64, id, tos: 0, df: true, payload: seg };
-    ipOutput(this.net, this.nsId, ip, { flowHash: this.flowHash, csumPartial: true });
+    const ip: Ipv4Packet = { kind: "ipv4", src: this.localIp, dst: this.remoteIp, ttl: 64, id: ipId ?? this.ipId++ & 0xffff, tos: 0, df: true, payload: seg };
+    const id = ipOutput(this.net, this.nsId, ip, { flowHash: this.flowHash, csumPartial: true });
+    this.firstSent ??= id;
   }
 
   get peerMaxSegment(): number {

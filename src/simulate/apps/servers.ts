@@ -37,6 +37,7 @@ function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
       const conn = new TcpConn(nsId, skb.ip.dst, seg.dport, skb.ip.src, seg.sport, net, { established: (c) => handler.established?.(c), data: (c, d) => handler.data?.(c, d), peerClosed: (c) => handler.peerClosed?.(c), ended: (c, h) => handler.ended?.(c, h) }, "server");
       handler = app(conn);
       net.socketsOf(nsId).push(conn);
+      net.accepted.push({ netns: nsId, ip: skb.ip.dst, port: seg.dport });
       net.step("socket", nsId, `${l.program} accepts a connection from ${formatIp4(skb.ip.src)}:${seg.sport} on ${formatIp4(skb.ip.dst)}:${seg.dport}`);
       conn.receive(net, nsId, skb);
     },

@@ -1,0 +1,56 @@
+// bridge, route, ifconfig, brctl, netstat -rn, ipvsadm, ipset: the other
+// inspection tools people run on nodes, each with the options they use.
+
+import { DeviceNotFoundError, bridgeFdb, bridgeLink } from "../render/iproute2.js";
+import { ipsetList, ipvsadmLn } from "../render/ipvs.js";
+import { brctlShow, netstatRn, routeN } from "../render/nettools.js";
+import { ifconfig } from "../render/nettools-ifconfig.js";
+import { fail, ok, type Tool } from "./tool.js";
+
+export const bridgeTool: Tool = (argv, { ns }) => {
+  const [object, command] = argv;
+  if (command !== undefined && !"show".startsWith(command)) return fail(`Command "${command}" is unknown, try "bridge ${object} help".`, 255);
+  if (object && "fdb".startsWith(object)) return ok(bridgeFdb(ns));
+  if (object && "link".startsWith(object)) return ok(bridgeLink(ns));
+  return fail(object ? `Object "${object}" is unknown, try "bridge help".` : "Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }\nwhere  OBJECT := { link | fdb | mdb | vlan | vni | monitor }", object ? 1 : 255);
+};
+
+export const routeTool: Tool = (argv, { ns }) => {
+  if (argv.length === 1 && (argv[0] === "-n" || argv[0] === "-en" || argv[0] === "-ne")) return ok(routeN(ns));
+  return fail("k8s-nettrace: route is supported as `route -n` (without -n it looks names up in DNS)", 2);
+};
+
+export const netstatTool: Tool = (argv, { ns }) => {
+  if (argv.length === 1 && /^-(rn|nr)$/.test(argv[0]!)) return ok(netstatRn(ns));
+  return fail("k8s-nettrace: netstat is supported as `netstat -rn` here (the shell adds -nlp and friends)", 2);
+};
+
+export const ifconfigTool: Tool = (argv, { ns }) => {
+  const all = argv[0] === "-a";
+  const dev = all ? argv[1] : argv[0];
+  try {
+    return ok(ifconfig(ns, dev, { all }));
+  } catch (error) {
+    if (error instanceof DeviceNotFoundError) return { stdout: "", stderr: error.stderr, code: error.code };
+    throw error;
+  }
+};
+
+export const brctlTool: Tool = (argv, { ns }) => {
+  if (argv[0] === "show" && argv.length === 1) return ok(brctlShow(ns));
+  return fail("k8s-nettrace: brctl is supported as `brctl show`", 2);
+};
+
+export const ipvsadmTool: Tool = (argv, { ns }) => {
+  const flags = argv.join("").replace(/-/g, "");
+  if (!/^(Ln|nL|Ln?|ln|nl)$/.test(flags) || !flags.includes("n")) return fail("k8s-nettrace: ipvsadm is supported as `ipvsadm -Ln`", 2);
+  return ok(ipvsadmLn(ns.ipvs()));
+};
+
+export const ipsetTool: Tool = (argv, { ns }) => {
+  if (argv[0] !== "list" && argv[0] !== "-L" && argv[0] !== "-list") return fail("k8s-nettrace: ipset is supported as `ipset list [NAME]`", 2);
+  const name = argv[1];
+  const sets = ns.ipsets();
+  if (name && !sets.some((s) => s.name === name)) return fail(`ipset v7.17: The set with the given name does not exist`, 1);
+  return ok(ipsetList(sets, { ...(name ? { name } : {}), tables: ns.tables() }));
+};
