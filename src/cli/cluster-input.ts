@@ -2,7 +2,7 @@
 // bundled example cluster when -f is not given.
 
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCluster } from "../load/load-cluster.js";
 import type { Cluster } from "../model/cluster.js";
@@ -40,7 +40,9 @@ export function resolveClusterPath(ctx: Context, file: string | undefined): { pa
     const name = spec.slice("example:".length);
     const ex = listExamples().find((e) => e.name === name);
     if (!ex) throw usage(`no bundled example called "${name}"`, `run \`k8s-nettrace examples\` to list them (${listExamples().map((e) => e.name).join(", ")})`);
-    return { path: ex.path, display: `example:${name}` };
+    // Positions must point at a file the user can open.
+    const rel = relative(ctx.cwd, ex.path);
+    return { path: ex.path, display: rel.startsWith("..") ? ex.path : rel };
   }
   const path = resolve(ctx.cwd, spec);
   if (!ctx.exists(path)) throw usage(`cannot read ${spec}: no such file`, "give the cluster description with -f FILE, or -f example:NAME for a bundled one");

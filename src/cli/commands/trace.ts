@@ -48,6 +48,10 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   const client = opts.client ?? "curl";
   if (client !== "curl" && client !== "wget") throw usage(`--client ${client}: curl or wget`);
   const cluster = loadClusterOrExit(ctx, opts.file);
+  if (cluster.kubeProxy.mode === "ipvs") {
+    // The IPVS state and dumps are modelled; forwarding through IPVS virtual servers is not (yet). Say so, never guess.
+    throw usage("trace does not simulate IPVS forwarding yet (kubeProxy.mode: ipvs)", "exec shows the IPVS node state (ipvsadm -Ln, ipset list, iptables-save); trace works with mode iptables or userspace");
+  }
   const source = resolveSource(cluster, src);
   const target = resolveFlow(cluster, source, dst, protocol);
   const world = new ClusterWorld(new CompiledCluster(cluster));
