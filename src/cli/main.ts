@@ -35,6 +35,7 @@ export function buildProgram(ctx: Context): Command {
     .argument("<target>", "node name, pod (namespace/name or unique name) or external host")
     .argument("[command...]", "the command, after --")
     .addOption(fileOption())
+    .option("-c, --container <NAME>", "a container of the pod (all containers share the pod's network namespace)")
     .passThroughOptions()
     .addHelpText("after", `\nSupported commands:\n${supportedList()}\n\nExample:\n  k8s-nettrace exec node-a -- iptables-save -t nat\n`)
     .action((target: string, command: string[], opts) => execCommand(ctx, target, command, opts));

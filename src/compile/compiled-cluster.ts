@@ -75,10 +75,15 @@ export class CompiledCluster {
     let sets: IpSet[] | undefined;
     const ipsets = (): IpSet[] => (sets ??= cluster.kubeProxy.mode === "ipvs" ? ipvsSets(cluster, node, features) : []);
     const localAddrs = built.links.filter((l) => l.kind !== "loopback" && l.name !== "kube-ipvs0").flatMap((l) => l.addrs.map((a) => a.cidr.addr));
+    const flannel = cluster.network.backend !== "none";
     const files = new Map<string, () => string>([
-      ["/run/flannel/subnet.env", () => subnetEnv(cluster, node)],
-      ["/etc/cni/net.d/10-flannel.conflist", () => cniConflist()],
-      ["/etc/kube-flannel/net-conf.json", () => netConf(cluster)],
+      ...(flannel
+        ? ([
+            ["/run/flannel/subnet.env", () => subnetEnv(cluster, node)],
+            ...(cluster.network.bridge === "cni0" ? ([["/etc/cni/net.d/10-flannel.conflist", () => cniConflist(cluster)]] as const) : []),
+            ["/etc/kube-flannel/net-conf.json", () => netConf(cluster)],
+          ] as const)
+        : []),
       ["/etc/resolv.conf", () => nodeResolvConf(cluster)],
       ["/etc/hosts", () => nodeHostsFile(cluster)],
       ["/etc/hostname", () => `${node.name}\n`],

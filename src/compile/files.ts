@@ -49,12 +49,13 @@ export function nodeHostsFile(cluster: Cluster): string {
   return lines.join("\n") + "\n";
 }
 
-/** kube-flannel.yml's /etc/cni/net.d/10-flannel.conflist (§A7). */
-export function cniConflist(): string {
+/** kube-flannel.yml's /etc/cni/net.d/10-flannel.conflist (§A7); cniVersion appeared in flannel 0.12. */
+export function cniConflist(cluster: Cluster): string {
+  const minor = Number(cluster.network.flannelVersion.split(".")[1]);
   return JSON.stringify(
     {
       name: "cbr0",
-      cniVersion: "0.3.1",
+      ...(minor >= 12 ? { cniVersion: "0.3.1" } : {}),
       plugins: [
         { type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } },
         { type: "portmap", capabilities: { portMappings: true } },

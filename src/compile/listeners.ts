@@ -9,6 +9,7 @@ import { minorOf } from "./kube-proxy/features.js";
 function appOf(container: Container, port: number, protocol: string): AppKind {
   const image = container.image ?? "";
   if (/nginx/.test(image)) return "nginx";
+  if (/mysql|mariadb/.test(image) || port === 3306) return "mysql";
   if (/coredns|kube-dns|skydns|dnsmasq/.test(image) || port === 53) return "dns";
   if (protocol === "UDP") return "echo";
   return "http";
@@ -38,6 +39,7 @@ export function listenersOf(cluster: Cluster, pod: Pod): Listener[] {
       const listener: Listener = { proto, addr: 0, port: p.containerPort, pid, program: programOf(container, app), app };
       if (app === "dns") listener.dns = clusterZone(cluster, container.image ?? "");
       if (app === "nginx") listener.software = nginxSoftware(cluster, container.image ?? "");
+      if (app === "mysql") listener.software = `mysql/${/:(\d+\.\d+)/.exec(container.image ?? "")?.[1] === "8.0" ? "8.0.35" : "5.7.44"}`;
       out.push(listener);
     }
   }

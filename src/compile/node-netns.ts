@@ -9,7 +9,7 @@ import { dockerEra, docker0Address } from "./docker.js";
 import { flannelMinor, flannelMtu } from "./flannel.js";
 import { kubeIpvs0 } from "./kube-proxy/ipvs.js";
 import { featuresOf } from "./node-tables.js";
-import { bridgeMac, podMac, podUid, vethHostMac, vethName, vtepMac } from "./naming.js";
+import { bridgeMac, podMac, podUid, randomMac, vethHostMac, vethName, vtepMac } from "./naming.js";
 import { minorOf } from "./kube-proxy/features.js";
 import { localTable } from "./local-routes.js";
 
@@ -67,7 +67,6 @@ export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeL
   if (docker0) {
     links.push(docker0);
     routes.push(connected("docker0", docker0.addrs[0]!.cidr));
-    fdb.push({ mac: docker0.mac!, dev: docker0.name, master: docker0.name, self: false, permanent: true, origin: "dockerd set docker0's address" });
   }
   const overlay = overlayDevice(cluster, node, index, qdisc);
   if (overlay) {
@@ -89,9 +88,14 @@ export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeL
     routes.push(connected("cni0", cni0.addrs[0]!.cidr));
   }
   const podVeths = buildVeths(cluster, pods, links, index);
-  const cni0 = links.find((l) => l.name === "cni0");
-  // A bridge whose MAC was never set takes its lowest port MAC, so it has no FDB entry of its own.
-  if (cni0) cni0.mac = podVeths.map((v) => v.veth.mac!).sort()[0];
+  const bridge = links.find((l) => l.name === network.bridge);
+  // A bridge whose MAC was never set (cni0, docker 1.8's docker0) takes its lowest port MAC and has no FDB
+  // entry of its own; dockerd later set docker0's MAC explicitly, which gets one.
+  const macSet = network.bridge === "docker0" && dockerEra(cluster) !== "1.8";
+  if (bridge && !macSet && podVeths.length > 0) bridge.mac = podVeths.map((v) => v.veth.mac!).sort()[0];
+  if (docker0 && (macSet || podVeths.length === 0 || network.bridge !== "docker0")) {
+    fdb.unshift({ mac: docker0.mac!, dev: docker0.name, master: docker0.name, self: false, permanent: true, origin: "docker0's own address" });
+  }
   for (const { pod, veth } of podVeths) {
     fdb.push({ mac: veth.mac!, dev: veth.name, master: network.bridge, self: false, permanent: true, origin: "the port's own address" });
     // Pods announce themselves (IPv6 DAD/RS) at link-up, so the bridge has learned their MACs before any traffic.
@@ -107,10 +111,12 @@ function dockerBridge(cluster: Cluster, node: Node, pods: Pod[], index: number):
   // dockerd sets docker0's MAC, so with no port attached it has no carrier (NO-CARRIER, state DOWN).
   const carrier = podBridge && pods.length > 0;
   const { cidr, broadcast } = docker0Address(cluster, node);
+  // docker 1.8 neither set docker0's MAC nor a broadcast address (ifconfig shows `broadcast 0.0.0.0`, seed 000).
+  const early = dockerEra(cluster) === "1.8";
   return {
-    index, name: "docker0", kind: "bridge", mtu: podBridge ? flannelMtu(cluster) : 1500, mac: bridgeMac(cluster, node, "docker0"),
+    index, name: "docker0", kind: "bridge", mtu: podBridge ? flannelMtu(cluster) : 1500, mac: early ? randomMac(`docker0/${cluster.name}/${node.name}`) : bridgeMac(cluster, node, "docker0"),
     flags: carrier ? UP : ["NO-CARRIER", "BROADCAST", "MULTICAST", "UP"], operState: carrier ? "UP" : "DOWN", qdisc: "noqueue", txqlen: 1000,
-    addrs: [{ cidr, broadcast, scope: "global" }],
+    addrs: [{ cidr, ...(early ? {} : { broadcast }), scope: "global" }],
   };
 }
 
@@ -153,7 +159,7 @@ function overlayDevice(cluster: Cluster, node: Node, index: number, qdisc: strin
   if (network.backend === "vxlan") {
     return {
       index, name: `flannel.${network.vxlan.vni}`, kind: "vxlan", mtu, mac: vtepMac(cluster, node), flags: UP, operState: "UNKNOWN", qdisc: "noqueue", txqlen: 1000,
-      vxlan: { vni: network.vxlan.vni, local: node.ip, dev: node.interface, port: network.vxlan.port, learning: false }, addrs: addr,
+      vxlan: { vni: network.vxlan.vni, local: node.ip, dev: node.interface, port: network.vxlan.port, learning: false, ...(legacyVxlan ? { l2miss: true, l3miss: true } : {}) }, addrs: addr,
     };
   }
   if (network.backend === "udp") {
@@ -170,9 +176,9 @@ function programRemote(cluster: Cluster, remote: Node, overlay: Link | undefined
   if (cluster.network.backend === "vxlan" && overlay) {
     const mac = vtepMac(cluster, remote);
     if (flannelMinor(cluster) < 9) {
-      // flannel 0.5–0.8 answered the kernel's L2/L3 misses with non-permanent entries: one
-      // neighbour per remote VTEP address and an FDB entry; no per-node routes.
-      neigh.push({ dev: overlay.name, ip: subnetAddr, lladdr: mac, state: "REACHABLE", origin: why });
+      // flannel 0.5–0.8 programmed nothing up front: it answered the kernel's L3 misses (a neighbour
+      // per destination address) and L2 misses (an FDB entry per remote VTEP) as traffic needed them.
+      // The FDB side is shown as already learned; neighbours appear during a trace.
       fdb.push({ mac, dev: overlay.name, dst: remote.ip, self: true, permanent: false, origin: why });
       return;
     }

@@ -26,10 +26,11 @@ export function buildNodeTables(cluster: Cluster, node: Node, ipsets: () => IpSe
   const rs = new RuleSet();
   const era = dockerEra(cluster);
   const flannelFirst = cluster.network.bridge === "docker0";
-  if (flannelFirst) writeFlannelRules(rs, cluster, node);
+  const flannel = cluster.network.backend !== "none";
+  if (flannelFirst && flannel) writeFlannelRules(rs, cluster, node);
   if (era) writeDocker(rs, cluster, node, era);
   writeKubelet(rs, cluster);
-  if (!flannelFirst) writeFlannelRules(rs, cluster, node);
+  if (!flannelFirst && flannel) writeFlannelRules(rs, cluster, node);
   writeKubeProxy(rs, cluster, node, ipsets);
   return rs.tables;
 }

@@ -151,7 +151,7 @@ function readNetwork(c: Checker, value: unknown): ClusterDraft["network"] {
     ...(podCIDR ? { podCIDR } : {}),
     ...(serviceCIDR ? { serviceCIDR } : {}),
     nodeSubnetSize: c.int(n?.nodeSubnetSize, [...p, "nodeSubnetSize"], "network.nodeSubnetSize", 8, 30) ?? 24,
-    backend: c.oneOf(n?.backend, [...p, "backend"], "network.backend", ["vxlan", "host-gw", "udp"] as const) ?? "vxlan",
+    backend: c.oneOf(n?.backend, [...p, "backend"], "network.backend", ["vxlan", "host-gw", "udp", "none"] as const) ?? "vxlan",
     vxlan: {
       vni: c.int(vx?.vni, [...p, "vxlan", "vni"], "network.vxlan.vni", 1, 16777215) ?? 1,
       port: c.int(vx?.port, [...p, "vxlan", "port"], "network.vxlan.port", 1, 65535) ?? 8472,

@@ -14,7 +14,8 @@ export interface SourceFile {
   lineText(line: number): string | undefined;
 }
 
-export type Backend = "vxlan" | "host-gw" | "udp";
+/** flannel backends, or "none": a single host with no overlay (a plain docker host, minikube). */
+export type Backend = "vxlan" | "host-gw" | "udp" | "none";
 export type BridgeName = "cni0" | "docker0";
 export type ProxyMode = "iptables" | "userspace" | "ipvs";
 export type Protocol = "TCP" | "UDP" | "SCTP";

@@ -35,7 +35,8 @@ export interface Link {
   peer?: { netns: string; ifindex: number; name: string };
   /** The namespace a veth peer lives in, as `ip link` prints it (`link-netns`/`link-netnsid`). */
   peerNetnsId?: number;
-  vxlan?: { vni: number; local: Ip4; dev: string; port: number; learning: boolean };
+  /** l2miss/l3miss: the kernel asks a daemon (flannel before 0.9) to resolve missing neighbours and FDB entries. */
+  vxlan?: { vni: number; local: Ip4; dev: string; port: number; learning: boolean; l2miss?: boolean; l3miss?: boolean };
   bridgePort?: { hairpin: boolean };
   addrs: Addr[];
   /** IPv6 addresses when they cannot be derived (cni0's fe80 comes from its first, random MAC). */
@@ -127,7 +128,7 @@ export interface DnsZone {
   recursionAvailable: boolean;
 }
 
-export type AppKind = "http" | "nginx" | "dns" | "echo" | "proxy" | "generic";
+export type AppKind = "http" | "nginx" | "dns" | "echo" | "proxy" | "mysql" | "generic";
 
 export interface IpSet {
   name: string;

@@ -2,6 +2,8 @@
 // tcpdump prints to stderr for the same expression (it then exits 1), so a
 // caller that prints `err.message` shows what a user of tcpdump would see.
 
+import type { Diagnostic } from "../model/diagnostics.js";
+
 export type FilterErrorCode =
   /** The expression does not parse: `can't parse filter expression: syntax error` and friends. */
   | "filter-syntax"
@@ -25,6 +27,18 @@ export class FilterError extends Error {
     this.code = code;
     this.detail = detail;
     this.pos = pos;
+  }
+
+  /** The same problem in the project's diagnostic shape (the CLI decides how to print it). */
+  diagnostic(expression: string): Diagnostic {
+    const notes = this.pos === undefined ? [] : [`in: ${expression}`, `    ${" ".repeat(this.pos)}^`];
+    return {
+      severity: "error",
+      code: this.code,
+      message: this.message,
+      ...(notes.length ? { notes } : {}),
+      ...(this.code === "filter-unsupported" ? { hint: "rewrite the filter without it, or filter the output instead" } : {}),
+    };
   }
 }
 

@@ -45,8 +45,13 @@ function build(p: Prog, yes: number, no: number, blocks: Block[]): number {
     case "len": blocks.push({ val: "len", ld: "len", mask: 0xffffffff, op: p.op, k: p.k, jt: yes, jf: no }); break;
     case "cmp": {
       if (p.mask === 0) return constantTest(p.op, p.k) ? yes : no; // `and #0` makes A the constant 0
-      const val = `${p.ld.ihlAt ?? "-"}:${p.ld.off}:${p.ld.size}:${p.mask}`;
-      blocks.push({ val, ld: p.ld, mask: p.mask, op: p.op, k: p.k, jt: yes, jf: no });
+      const ld = `${p.ld.ihlAt ?? "-"}:${p.ld.off}:${p.ld.size}:`;
+      if (p.op === "eq" && p.k === 0 && p.mask !== 0xffffffff) {
+        // opt_peep(): `and #m; jeq #0` becomes `jset #m` with the branches swapped.
+        blocks.push({ val: `${ld}${0xffffffff}`, ld: p.ld, mask: 0xffffffff, op: "set", k: p.mask, jt: no, jf: yes });
+      } else {
+        blocks.push({ val: `${ld}${p.mask}`, ld: p.ld, mask: p.mask, op: p.op, k: p.k, jt: yes, jf: no });
+      }
     }
   }
   return blocks.length - 1;

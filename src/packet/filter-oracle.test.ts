@@ -1,109 +1,22 @@
 // Real tcpdump is the judge: every expression of test/fixtures/filter/expressions.txt
-// runs through `tcpdump -r ALL.pcap -w - EXPR` and through compileFilter(), and
-// the selected packets (or the error line) must be identical. ALL.pcap is every
-// fixture capture plus the crafted frames, one file per link type, with each
-// record's timestamp rewritten to its index so tcpdump's output names the packets.
+// runs through `tcpdump -r ALL.pcap -w - EXPR` and through compileFilter() over
+// every fixture capture plus the crafted frames (filter-oracle.fixture.ts), and
+// the selected packets (or the error line) must be identical.
 
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { oracleSkip } from "../../test/support/oracle.js";
-import { compileFilter, FilterError, type FilterLinkType } from "./filter.js";
-import {
-  CRAFTED_EN10MB, CRAFTED_RAW, LINKTYPE_ETHERNET, LINKTYPE_RAW, readPcap, writePcap, type PcapRecord,
-} from "./filter-frames.fixture.js";
+import { compileFilter, FilterError } from "./filter.js";
 import { lookupService, SERVICE_NAMES } from "./filter-names.js";
+import { buildCorpora, compare, FIXTURES, ours, pool, tcpdump, theirs } from "./filter-oracle.fixture.js";
 
-const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/filter/", import.meta.url));
 const skip = oracleSkip("tcpdump");
-
-interface Sample {
-  label: string;
-  rec: PcapRecord;
-}
-
-/** Every fixture record of one link type, then the crafted frames, labelled for messages. */
-function samples(linkType: number): Sample[] {
-  const out: Sample[] = [];
-  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith(".pcap")).sort()) {
-    const pcap = readPcap(readFileSync(join(FIXTURES, file)));
-    if (pcap.linkType !== linkType) continue;
-    pcap.records.forEach((rec, i) => out.push({ label: `${file}#${i + 1}`, rec }));
-  }
-  const crafted = linkType === LINKTYPE_ETHERNET ? CRAFTED_EN10MB : CRAFTED_RAW;
-  for (const f of crafted) {
-    out.push({ label: `crafted:${f.name}`, rec: { tsSec: 0, tsUsec: 0, bytes: f.bytes, wireLen: f.wireLen ?? f.bytes.length } });
-  }
-  return out;
-}
-
-const LINKS: Array<{ link: FilterLinkType; dlt: number }> = [
-  { link: "EN10MB", dlt: LINKTYPE_ETHERNET },
-  { link: "RAW", dlt: LINKTYPE_RAW },
-];
 const dir = mkdtempSync(join(tmpdir(), "filter-oracle-"));
-const corpora = LINKS.map(({ link, dlt }) => {
-  const list = samples(dlt);
-  const path = join(dir, `${link}.pcap`);
-  writeFileSync(path, writePcap(dlt, list.map((s, i) => ({ ...s.rec, tsSec: i, tsUsec: 0 }))));
-  return { link, path, list };
-});
-
-type Outcome = { error: string } | { selected: number[] };
-
-function tcpdump(args: string[], env?: NodeJS.ProcessEnv): Promise<{ status: number; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("tcpdump", args, { encoding: "buffer", maxBuffer: 1 << 28, env: env ?? process.env }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ status, stdout, stderr: stderr.toString() });
-    });
-  });
-}
-
-async function theirs(path: string, expr: string, hostsFile?: string): Promise<Outcome> {
-  const args = ["-r", path, "-w", "-", expr];
-  const r = hostsFile ? withHosts(hostsFile, args) : await tcpdump(args);
-  if (r.status !== 0) return { error: r.stderr.split("\n").find((l) => l.startsWith("tcpdump: ")) ?? r.stderr };
-  return { selected: readPcap(r.stdout).records.map((rec) => rec.tsSec) };
-}
-
-/** tcpdump in a private mount namespace where `hostsFile` is /etc/hosts. */
-function withHosts(hostsFile: string, args: string[]) {
-  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  // tcpdump drops root privileges when it is uid 0; a nested namespace makes it uid 1000 instead.
-  const script = `mount --bind '${hostsFile}' /etc/hosts && exec unshare --map-user=1000 --map-group=1000 tcpdump ${quoted}`;
-  const r = spawnSync("unshare", ["-rm", "sh", "-c", script], { maxBuffer: 1 << 28 });
-  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr.toString() };
-}
-
-function ours(corpus: (typeof corpora)[number], expr: string, resolveHost?: (n: string) => number | undefined): Outcome {
-  try {
-    const f = compileFilter(expr, { linkType: corpus.link, ...(resolveHost ? { resolveHost } : {}) });
-    return { selected: corpus.list.flatMap((s, i) => (f.matches(s.rec.bytes, corpus.link, s.rec.wireLen) ? [i] : [])) };
-  } catch (e) {
-    if (e instanceof FilterError) return { error: e.message };
-    throw e;
-  }
-}
-
-/** One line per disagreement, naming the packets that only one side selected. */
-function compare(corpus: (typeof corpora)[number], expr: string, want: Outcome, got: Outcome): string | undefined {
-  const where = `${corpus.link} [${expr}]`;
-  if ("error" in want || "error" in got) {
-    const w = "error" in want ? want.error : "(accepted)";
-    const g = "error" in got ? got.error : "(accepted)";
-    return w === g ? undefined : `${where}: tcpdump says ${w} / we say ${g}`;
-  }
-  const only = (a: number[], b: number[]) => a.filter((i) => !b.includes(i)).map((i) => corpus.list[i]!.label);
-  const missing = only(want.selected, got.selected);
-  const extra = only(got.selected, want.selected);
-  if (!missing.length && !extra.length) return undefined;
-  return `${where}: we miss [${missing.join(", ")}] and wrongly select [${extra.join(", ")}]`;
-}
+after(() => rmSync(dir, { recursive: true, force: true }));
+const corpora = buildCorpora(dir);
 
 function sections(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -116,20 +29,6 @@ function sections(): Record<string, string[]> {
   // The blank line right after the header is the empty expression; trailing blanks are not.
   out.select = [...new Set(out.select ?? [])];
   return out;
-}
-
-/** Runs `jobs` with a few tcpdump processes at a time. */
-async function pool<T>(jobs: Array<() => Promise<T>>, width = 8): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-  return results;
 }
 
 const CASES = sections();

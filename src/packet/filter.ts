@@ -5,6 +5,10 @@
 // outer headers only (on an underlay NIC `host <pod ip>` does not see inside
 // VXLAN), IPv4 header length honoured for ports, non-first fragments never
 // match a port. Errors carry the very line tcpdump prints for the same mistake.
+//
+// Pipeline, one file per libpcap stage: filter-lex (scanner.l) -> filter-parse
+// (grammar.y) -> filter-addr / filter-gen (gencode.c, producing a filter-prog
+// tree) -> filter-optimize (optimize.c; also runs the program on a frame).
 
 import { FilterError } from "./filter-error.js";
 import type { LinkType } from "./filter-gen.js";

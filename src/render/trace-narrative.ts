@@ -92,12 +92,28 @@ export function renderNarrative(trace: Trace, extra: { fromLabel: string; toLabe
     shown.add(id);
     lines.push("", `${p.bold(label)} (packet ${id}: ${describePacket(trace, id)}):`, ...packetSteps(trace, id, o));
   }
-  // Anything that was dropped or rejected and not already shown tells the rest of the story.
+  // Connections opened on the flow's behalf (a userspace proxy dialing a backend) get their own section.
   for (const s of trace.steps) {
-    if ((s.kind === "drop" || s.kind === "reject") && !shown.has(s.packet) && s.packet > 0) {
-      shown.add(s.packet);
-      lines.push("", `${p.bold("packet")} ${s.packet} (${describePacket(trace, s.packet)}):`, ...packetSteps(trace, s.packet, o));
-    }
+    if (s.kind !== "send" || s.packet <= 0 || shown.has(s.packet)) continue;
+    shown.add(s.packet);
+    lines.push("", `${p.bold("then")} ${s.text} (packet ${s.packet}: ${describePacket(trace, s.packet)}):`, ...packetSteps(trace, s.packet, o));
   }
+  // Anything dropped or rejected and not already shown tells the rest of the story; repeats of the
+  // same fate (retransmissions) are counted, not printed again.
+  const seen = new Set<string>();
+  let repeats = 0;
+  for (const s of trace.steps) {
+    if ((s.kind !== "drop" && s.kind !== "reject") || shown.has(s.packet) || s.packet <= 0) continue;
+    shown.add(s.packet);
+    const fate = `${s.netns} ${s.text}`;
+    if (seen.has(fate)) {
+      repeats++;
+      continue;
+    }
+    seen.add(fate);
+    const what = describePacket(trace, s.packet);
+    lines.push("", `${p.bold("packet")} ${s.packet}${what.startsWith("packet ") ? "" : ` (${what})`}:`, ...packetSteps(trace, s.packet, o));
+  }
+  if (repeats > 0) lines.push("", `… and ${repeats} more packet${repeats === 1 ? "" : "s"} met the same fate (retransmissions)`);
   return lines.join("\n") + "\n";
 }

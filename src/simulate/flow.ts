@@ -121,6 +121,14 @@ function startTcp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Fi
     established: (c) => net.later(120, () => c.write(request)),
     data: (c) => {
       if (input.request !== undefined) return;
+      const head = new TextDecoder().decode(c.received[0]!.slice(0, 5));
+      if (head !== "HTTP/") {
+        // A server that speaks first and not HTTP (MySQL's greeting): it answered; curl gives up on it.
+        const bytes = c.received.reduce((n, d) => n + d.length, 0);
+        finish("delivered", `${formatIp4(dst)}:${port} answered with ${bytes} bytes that are not HTTP (curl: "Received HTTP/0.9 when not allowed")`);
+        net.later(300, () => c.close());
+        return;
+      }
       const r = responseComplete(c.received);
       if (!r.done) return;
       finish("delivered", `${r.status ?? "response"} received from ${formatIp4(dst)}:${port}`);
@@ -136,9 +144,10 @@ function startTcp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Fi
     },
   }, "client");
   net.socketsOf(input.from).push(conn);
-  net.step("send", input.from, `${input.client} connects from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
+  const at = net.now;
   conn.connect();
   keys.request = conn.firstSent;
+  sendStep(net, at, keys.request, input.from, `${input.client} connects from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
   const watch = (): void => {
     if (conn.firstReceived !== undefined) keys.reply = conn.firstReceived;
     else net.later(1000, watch);
@@ -166,10 +175,16 @@ function startUdp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Fi
     icmpError: (_n, _ns, code, from) => finish(code === 3 ? refusedOrRejected(net.steps) : "no-route", `ICMP ${code === 3 ? "port" : "destination"} unreachable from ${formatIp4(from)}`),
   };
   net.socketsOf(input.from).push(sock);
-  net.step("send", input.from, `one UDP datagram from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
   const ip: Ipv4Packet = { kind: "ipv4", src, dst, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "udp", sport, dport: port, payload } };
+  const at = net.now;
   keys.request = ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: true });
+  sendStep(net, at, keys.request, input.from, `one UDP datagram from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
   net.schedule(net.now + 5_000_000, () => finish(classifySilence(net.steps), `no reply within 5 s`));
+}
+
+/** The step that opens a connection carries the number of its first packet (whatever else moved meanwhile). */
+function sendStep(net: Network, time: number, packet: number | undefined, netns: string, text: string): void {
+  net.steps.push({ time, packet: packet ?? 0, netns, kind: "send", text });
 }
 
 function digQuery(net: Network): UdpDatagram["payload"] {
@@ -197,8 +212,9 @@ function startPing(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: F
     icmpError: (_n, _ns, code, from) => finish(code === 3 ? refusedOrRejected(net.steps) : "no-route", `ICMP unreachable from ${formatIp4(from)}`),
   };
   net.socketsOf(input.from).push(sock);
-  net.step("send", input.from, `ping: echo request from ${formatIp4(src)} to ${formatIp4(dst)}`);
   const ip: Ipv4Packet = { kind: "ipv4", src, dst, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "icmp", type: "echo-request", id, seq: 1, data } };
+  const at = net.now;
   keys.request = ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: false });
+  sendStep(net, at, keys.request, input.from, `ping: echo request from ${formatIp4(src)} to ${formatIp4(dst)}`);
   net.schedule(net.now + 10_000_000, () => finish(classifySilence(net.steps), "no echo reply within 10 s"));
 }

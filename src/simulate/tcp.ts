@@ -148,7 +148,8 @@ export class TcpConn implements Socket {
       this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
       this.received.push(data);
       net.advance(LATENCY.stack * 8);
-      this.sendAck();
+      // Data with FIN is acknowledged once, after the FIN is taken (ack covers both).
+      if (!seg.flags.fin) this.sendAck();
       // The receive buffer fills a little until the application reads: the window shrinks a notch.
       this.rcvWnd = Math.max(0, this.rcvWnd - 2 ** WSCALE);
       this.app.data?.(this, data);

@@ -32,7 +32,7 @@ function sourcePort(skb: Skb): number {
 export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexthop: number): void {
   const st = net.state(nsId);
   const vx = dev.vxlan!;
-  const neighbour = st.neighbour(dev.name, nexthop);
+  const neighbour = st.neighbour(dev.name, nexthop) ?? l3miss(net, nsId, dev, nexthop);
   if (!neighbour) {
     net.step("drop", nsId, `${dev.name}: no neighbour entry for ${formatIp4(nexthop)} (flannel has not programmed that node)`, { dev: dev.name });
     return;
@@ -51,6 +51,21 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
     payload: { kind: "udp", sport: sourcePort(skb), dport: vx.port, payload: { kind: "vxlan", vni: vx.vni, frame: { ...inner, payload: net.withChecksums(skb) } } },
   };
   ipOutput(net, nsId, outer, { id: skb.id, flowHash: 0, csumPartial: true });
+}
+
+/**
+ * An L3 miss on a device with l3miss: the kernel tells the daemon (flannel
+ * 0.5–0.8), which finds the lease holding the address and installs a
+ * neighbour entry pointing at that node's VTEP MAC.
+ */
+function l3miss(net: Network, nsId: string, dev: Link, ip: number) {
+  if (!dev.vxlan?.l3miss) return undefined;
+  const owner = net.world.leaseOwner(ip);
+  const entry = owner === undefined ? undefined : net.ns(nsId).fdb.find((f) => f.dev === dev.name && f.dst === owner);
+  if (!entry) return undefined;
+  net.step("neighbour", nsId, `${dev.name}: L3 miss for ${formatIp4(ip)}; flanneld answers with ${entry.mac} (the VTEP of ${formatIp4(owner!)})`, { dev: dev.name });
+  net.state(nsId).learnNeighbour(dev.name, ip, entry.mac);
+  return net.state(nsId).neighbour(dev.name, ip);
 }
 
 /** A UDP datagram for the VXLAN port arrived: find the device and decapsulate. Returns false if no VXLAN device owns it. */

@@ -45,8 +45,7 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   if (opts.protocol !== undefined && !protocol) throw usage(`-p ${opts.protocol}: the protocol must be tcp, udp or icmp`);
   if (!["text", "json"].includes(opts.output)) throw usage(`-o ${opts.output}: the output must be text or json`);
   if (!/^\d+$/.test(opts.seed)) throw usage(`--seed ${opts.seed}: the seed must be a whole number`);
-  const client = opts.client ?? "curl";
-  if (client !== "curl" && client !== "wget") throw usage(`--client ${client}: curl or wget`);
+  if (opts.client !== undefined && opts.client !== "curl" && opts.client !== "wget") throw usage(`--client ${opts.client}: curl or wget`);
   const cluster = loadClusterOrExit(ctx, opts.file);
   if (cluster.kubeProxy.mode === "ipvs") {
     // The IPVS state and dumps are modelled; forwarding through IPVS virtual servers is not (yet). Say so, never guess.
@@ -54,6 +53,7 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   }
   const source = resolveSource(cluster, src);
   const target = resolveFlow(cluster, source, dst, protocol);
+  const client = (opts.client as "curl" | "wget" | undefined) ?? defaultClient(cluster, source.id);
   const world = new ClusterWorld(new CompiledCluster(cluster));
   const filter = compileUserFilter(cluster, filterWords);
   const tcpdump: TcpdumpOptions = { numeric: !!opts.numeric, linkHeader: !!opts.ether, verbose: Math.min(opts.verbose, 2) as 0 | 1 | 2, timestamps: TIMESTAMP_MODES[Math.min(opts.timestamps, 5)]! };
@@ -71,6 +71,12 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   else if (opts.on && opts.interface) printSingleInterface(ctx, views, tcpdump, filter, world);
   else printText(ctx, cluster, target, result, trace, views, tcpdump, filter, world);
   if (trace.verdict !== "delivered") throw new ExitError(1);
+}
+
+/** A busybox pod has wget, not curl; everything else is asked with curl. */
+function defaultClient(cluster: Cluster, id: string): "curl" | "wget" {
+  const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === id);
+  return pod?.containers.some((c) => /busybox/.test(c.image ?? "")) ? "wget" : "curl";
 }
 
 function compileUserFilter(cluster: Cluster, words: string[]): PacketFilter | undefined {

@@ -77,7 +77,8 @@ export function userspaceListeners(cluster: Cluster, node: Node): Listener[] {
     if (svc.clusterIP === null) continue;
     for (const port of svc.ports) {
       const v6 = port.protocol === "UDP" ? "udp6" : "tcp6";
-      const backends = port.endpoints.map((e) => ({ ip: e.ip, port: e.port }));
+      // LoadBalancerRR shuffles the endpoints on every change; the sorted order is the deterministic stand-in.
+      const backends = port.endpoints.map((e) => ({ ip: e.ip, port: e.port, key: `${formatIp4(e.ip)}:${e.port}` })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ ip, port: p }) => ({ ip, port: p }));
       out.push({ proto: v6, addr: 0, port: ports.get(port)!, pid, program: "kube-proxy", app: "proxy", proxyTo: backends });
       if (port.nodePort !== null) out.push({ proto: v6, addr: 0, port: port.nodePort, pid, program: "kube-proxy", app: "generic" });
     }

@@ -14,11 +14,13 @@ import { TcpConn, type TcpApp } from "../tcp.js";
 import { sourceAddress } from "../routing.js";
 import { dnsServer } from "./dns.js";
 import { nginxResponse, plainResponse, serveHttp } from "./http.js";
+import { mysqlServer } from "./mysql.js";
 
 export function serverFor(net: Network, nsId: string, l: Listener): Socket {
   const udp = l.proto === "udp" || l.proto === "udp6";
   if (udp) {
     if (l.app === "dns" && l.dns) return dnsServer(l.dns, l.port);
+    if (l.app === "proxy") return udpProxy(l);
     return udpEcho(l.port);
   }
   return tcpListener(l, (conn) => appFor(net, nsId, l, conn));
@@ -46,6 +48,10 @@ function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
 
 function appFor(net: Network, nsId: string, l: Listener, conn: TcpConn): TcpApp {
   if (l.app === "proxy") return userspaceProxy(net, nsId, l, conn);
+  if (l.app === "mysql") {
+    const salt = Uint8Array.from({ length: 20 }, () => net.rng.int(33, 126));
+    return mysqlServer(conn, (l.software ?? "mysql/5.7.44").split("/")[1]!, salt, (us, run) => net.later(us, run));
+  }
   const software = l.software ?? (l.app === "nginx" ? "nginx/1.25.3" : "");
   const respond = (request: string) => (l.app === "nginx" ? nginxResponse(software, request, net.now) : plainResponse(request, `${l.program} on ${net.ns(nsId).hostname}\n`));
   return {
@@ -98,6 +104,9 @@ function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn)
     }, "client");
     net.socketsOf(nsId).push(back);
     back.connect();
+    if (back.firstSent !== undefined) {
+      net.steps.push({ time: net.now, packet: back.firstSent, netns: nsId, kind: "send", text: `kube-proxy's own connection from ${formatIp4(src)}:${back.localPort} to ${formatIp4(target.ip)}:${target.port}` });
+    }
   };
   return {
     established: () => open(),
@@ -106,6 +115,39 @@ function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn)
       else toBackend.push(d);
     },
     peerClosed: () => back?.close(),
+  };
+}
+
+/**
+ * kube-proxy's userspace UDP proxy: each client gets its own socket towards a
+ * backend; what the backend answers is sent back from the proxy port.
+ */
+function udpProxy(l: Listener): Socket {
+  return {
+    proto: "udp",
+    localIp: 0,
+    localPort: l.port,
+    receive(net: Network, nsId: string, skb: Skb): void {
+      const udp = skb.ip.payload as UdpDatagram;
+      const target = (l.proxyTo ?? [])[proxyCursor(l)];
+      if (!target) {
+        net.step("app", nsId, "kube-proxy: no endpoints for this service port; the datagram is dropped");
+        return;
+      }
+      const src = sourceAddress(net.ns(nsId), target.ip) ?? 0;
+      const sport = net.rng.int(32768, 60999);
+      const client = { ip: skb.ip.src, port: udp.sport, via: skb.ip.dst };
+      net.step("app", nsId, `kube-proxy (userspace) relays the datagram from ${formatIp4(client.ip)}:${client.port} to backend ${formatIp4(target.ip)}:${target.port}`);
+      net.socketsOf(nsId).push({
+        proto: "udp", localIp: src, localPort: sport, remoteIp: target.ip, remotePort: target.port,
+        receive(n: Network, ns: string, reply: Skb): void {
+          const back: Ipv4Packet = { kind: "ipv4", src: client.via, dst: client.ip, ttl: 64, id: n.state(ns).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: l.port, dport: client.port, payload: (reply.ip.payload as UdpDatagram).payload } };
+          n.later(LATENCY.app, () => ipOutput(n, ns, back, { flowHash: 0, csumPartial: true }));
+        },
+      });
+      const out: Ipv4Packet = { kind: "ipv4", src, dst: target.ip, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport, dport: target.port, payload: udp.payload } };
+      net.later(LATENCY.app, () => ipOutput(net, nsId, out, { flowHash: 0, csumPartial: true }));
+    },
   };
 }
 
