@@ -15,7 +15,8 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv[2];
-const files = find("dist").filter((f) => !filter || f.includes(filter)).sort();
+// BUILD_DIR lets parallel work compile into its own directory (tsc --outDir).
+const files = find(process.env.BUILD_DIR ?? "dist").filter((f) => !filter || f.includes(filter)).sort();
 if (files.length === 0) {
   console.error(`no test files match ${filter ?? "(all)"}`);
   process.exit(1);

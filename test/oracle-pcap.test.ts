@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -21,8 +21,9 @@ const FLOWS: string[][] = [
 const FLAG_SETS: string[][] = [["-n"], ["-n", "-e"], ["-n", "-v"], ["-n", "-e", "-v"], ["-n", "-tt"]];
 
 for (const flow of FLOWS) {
-  test(`real tcpdump -r agrees with our text: ${flow.slice(1).join(" ")}`, { skip: oracleSkip("tcpdump") }, async () => {
+  test(`real tcpdump -r agrees with our text: ${flow.slice(1).join(" ")}`, { skip: oracleSkip("tcpdump") }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "nettrace-pcap-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     await runCli([...flow, "--pcap", dir]);
     const files = readdirSync(dir).sort();
     assert.ok(files.length >= 2, "one pcap per interface");

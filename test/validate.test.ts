@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { readdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { assertGolden } from "./support/golden.js";
@@ -25,8 +25,9 @@ test("every bundled example validates", async () => {
   }
 });
 
-test("hostile input: a binary file and a file over the size limit fail fast with a clear error", async () => {
+test("hostile input: a binary file and a file over the size limit fail fast with a clear error", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "nettrace-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const binary = join(dir, "cluster.bin");
   writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]));
   const r1 = await runCli(["validate", "-f", binary]);

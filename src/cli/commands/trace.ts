@@ -18,7 +18,8 @@ import { allPaths } from "../../simulate/paths.js";
 import { loadClusterOrExit } from "../cluster-input.js";
 import { type Context, paintFor } from "../context.js";
 import { ExitError, usage } from "../errors.js";
-import { type FlowTarget, resolveFlow, resolveSource } from "../flow-target.js";
+import type { FlowTarget } from "../flow-target.js";
+import { planFlow, toTrace } from "../flow-plan.js";
 import { resolveTarget } from "../targets.js";
 
 export interface TraceOptions {
@@ -51,13 +52,14 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
     // The IPVS state and dumps are modelled; forwarding through IPVS virtual servers is not (yet). Say so, never guess.
     throw usage("trace does not simulate IPVS forwarding yet (kubeProxy.mode: ipvs)", "exec shows the IPVS node state (ipvsadm -Ln, ipset list, iptables-save); trace works with mode iptables or userspace");
   }
-  const source = resolveSource(cluster, src);
-  const target = resolveFlow(cluster, source, dst, protocol);
-  const client = (opts.client as "curl" | "wget" | undefined) ?? defaultClient(cluster, source.id);
+  const { target, input } = planFlow(cluster, src, dst, {
+    ...(protocol ? { protocol } : {}),
+    ...(opts.client ? { client: opts.client as "curl" | "wget" } : {}),
+    ...(opts.request !== undefined ? { request: opts.request } : {}),
+  });
   const world = new ClusterWorld(new CompiledCluster(cluster));
   const filter = compileUserFilter(cluster, filterWords);
   const tcpdump: TcpdumpOptions = { numeric: !!opts.numeric, linkHeader: !!opts.ether, verbose: Math.min(opts.verbose, 2) as 0 | 1 | 2, timestamps: TIMESTAMP_MODES[Math.min(opts.timestamps, 5)]! };
-  const input = { from: target.from, to: target.to, port: target.port, protocol: target.protocol, client, ...(opts.request !== undefined ? { request: opts.request.replace(/\\r\\n|\\n/g, "\r\n") } : {}) } as const;
   const seed = Number(opts.seed);
   if (opts.allPaths) {
     printAllPaths(ctx, cluster, target, allPaths(world, input, seed), opts.output);
@@ -73,12 +75,6 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   if (trace.verdict !== "delivered") throw new ExitError(1);
 }
 
-/** A busybox pod has wget, not curl; everything else is asked with curl. */
-function defaultClient(cluster: Cluster, id: string): "curl" | "wget" {
-  const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === id);
-  return pod?.containers.some((c) => /busybox/.test(c.image ?? "")) ? "wget" : "curl";
-}
-
 function compileUserFilter(cluster: Cluster, words: string[]): PacketFilter | undefined {
   if (words.length === 0) return undefined;
   const byName = new Map<string, number>([...cluster.nodes.map((n) => [n.name, n.ip] as const), ...cluster.externals.map((e) => [e.name, e.ip] as const)]);
@@ -88,18 +84,6 @@ function compileUserFilter(cluster: Cluster, words: string[]): PacketFilter | un
     if (error instanceof FilterError) throw usage(error.message.replace(/^(tcpdump|k8s-nettrace): /, ""), `the filter is a pcap-filter expression, as tcpdump takes it: e.g. 'host 10.244.1.5 and tcp port 80'`);
     throw error;
   }
-}
-
-function toTrace(cluster: Cluster, target: FlowTarget, r: FlowResult): Trace {
-  const backendPod = r.server ? cluster.pods.find((p) => `${p.namespace}/${p.name}` === r.server!.netns) : undefined;
-  return {
-    flow: { src: target.from, dst: target.to, protocol: target.protocol, port: target.port },
-    verdict: r.verdict,
-    reason: r.reason,
-    ...(r.server ? { backend: { ip: formatIp4(r.server.ip), port: r.server.port, ...(backendPod ? { pod: `${backendPod.namespace}/${backendPod.name}` } : {}) } } : {}),
-    packets: r.packets,
-    steps: r.steps,
-  };
 }
 
 /** --on TARGET [-i IFACE]: only the interfaces of that place (as `exec` names places). */
