@@ -51,6 +51,7 @@ export function resolveClusterPath(ctx: Context, file: string | undefined): { pa
 
 /** Loads and validates; prints warnings to stderr; exits 2 with every problem when invalid. */
 export function loadClusterOrExit(ctx: Context, file: string | undefined): Cluster {
+  if (file === undefined && ctx.cluster) return ctx.cluster;
   const { path, display } = resolveClusterPath(ctx, file);
   let bytes: Uint8Array;
   try {

@@ -2,6 +2,7 @@
 // run the real commands in memory: output streams, files, environment, colour.
 
 import { Chalk } from "chalk";
+import type { Cluster } from "../model/cluster.js";
 import type { Paint } from "../render/diagnostics.js";
 
 export interface Output {
@@ -9,7 +10,19 @@ export interface Output {
   readonly isTTY: boolean;
 }
 
+/** Standard input: the shell reads command lines from it (a terminal, a pipe or a file). */
+export interface Input {
+  readonly isTTY: boolean;
+  /** Everything until end of file (not on a terminal). */
+  readAll(): string;
+  /** The raw stream, for line editing on a terminal. */
+  readonly stream?: NodeJS.ReadableStream;
+  /** The terminal's output stream, for line editing (readline writes the prompt and echo there). */
+  readonly terminalOutput?: NodeJS.WritableStream;
+}
+
 export interface Context {
+  stdin?: Input;
   stdout: Output;
   stderr: Output;
   env: Record<string, string | undefined>;
@@ -18,6 +31,11 @@ export interface Context {
   writeFile(path: string, data: Uint8Array | string): void;
   mkdir(path: string): void;
   exists(path: string): boolean;
+  appendFile?(path: string, data: string): void;
+  /** A cluster already loaded (inside the shell): commands without -f use it. */
+  cluster?: Cluster;
+  /** rename(2): replaces `to` atomically (reports written whole or not at all). Optional for in-memory contexts. */
+  rename?(from: string, to: string): void;
 }
 
 /** Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb; FORCE_COLOR wins. */

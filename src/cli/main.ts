@@ -7,10 +7,14 @@ import type { Context } from "./context.js";
 import { paintFor } from "./context.js";
 import { ExitError } from "./errors.js";
 import { examplesCommand } from "./commands/examples.js";
-import { execCommand } from "./commands/exec.js";
+import { generateCommand } from "./commands/generate.js";
+import { execCommand, execSupportedList } from "./commands/exec.js";
 import { validateCommand } from "./commands/validate.js";
 import { traceCommand } from "./commands/trace.js";
-import { supportedList } from "../tools/registry.js";
+import { shellCommand } from "./commands/shell.js";
+import { defineCheck } from "./commands/check.js";
+import { defineReach } from "./commands/reach.js";
+import { defineDiff } from "./commands/diff.js";
 
 const fileOption = () => new Option("-f, --file <FILE>", "cluster description (YAML or JSON), or example:NAME [default: example:lab]");
 
@@ -37,7 +41,8 @@ export function buildProgram(ctx: Context): Command {
     .addOption(fileOption())
     .option("-c, --container <NAME>", "a container of the pod (all containers share the pod's network namespace)")
     .passThroughOptions()
-    .addHelpText("after", `\nSupported commands:\n${supportedList()}\n\nExample:\n  k8s-nettrace exec node-a -- iptables-save -t nat\n`)
+    .option("--seed <N>", "seed for the random choices of network clients (curl, ping…)", "1")
+    .addHelpText("after", () => `\nThe node's programs run in the target's network namespace, as nsenter --net does.\nSupported commands:\n${execSupportedList()}\n\nExamples:\n  k8s-nettrace exec node-a -- iptables-save -t nat\n  k8s-nettrace exec client -- curl -s web\n`)
     .action((target: string, command: string[], opts) => execCommand(ctx, target, command, opts));
 
   const count = (_value: string, previous: number) => previous + 1;
@@ -67,9 +72,36 @@ export function buildProgram(ctx: Context): Command {
     );
 
   program
+    .command("shell")
+    .description("log into the simulated cluster: ssh between nodes, kubectl/docker exec into pods, run ip, iptables, tcpdump, curl, dig…")
+    .addOption(fileOption())
+    .option("--script <FILE>", "run the command lines in FILE and print a transcript (also when stdin is not a terminal)")
+    .option("--on <TARGET>", "start on this node, external host or pod [default: the first node]")
+    .option("--seed <N>", "seed for every random choice (ports, sequence numbers, load balancing)", "1")
+    .addHelpText("after", "\nExamples:\n  k8s-nettrace shell\n  k8s-nettrace shell -f example:seed-001-vxlan --on meizu\n  printf 'kubectl get pods -o wide\\nip route\\n' | k8s-nettrace shell\n\nHistory is kept in $XDG_CACHE_HOME/k8s-nettrace/shell_history (K8S_NETTRACE_HISTORY overrides; empty disables).\n")
+    .action((opts) => shellCommand(ctx, opts, runSync));
+
+  defineCheck(program.command("check"), ctx, fileOption());
+  defineReach(program.command("reach"), ctx, fileOption());
+  defineDiff(program.command("diff"), ctx);
+
+  program
     .command("examples")
     .description("list the bundled example clusters (use with -f example:NAME)")
     .action(() => examplesCommand(ctx));
+
+  program
+    .command("generate")
+    .description("write a synthetic cluster description of a given size (deterministic), for scale tests")
+    .option("--size <S|M|L>", "preset: S 100 nodes/3,000 pods/200 services, M 500/15,000/1,000, L 5,000/150,000/10,000 (15 endpoints each)")
+    .option("--nodes <N>", "number of nodes")
+    .option("--pods-per-node <P>", "pods on every node")
+    .option("--services <S>", "services, the first being kube-system/kube-dns")
+    .option("--endpoints <E>", "pods selected by each service")
+    .option("--format <FORMAT>", "yaml or json [default: json for -o *.json, else yaml]")
+    .option("-o, --output <FILE>", "write to FILE instead of stdout")
+    .addHelpText("after", "\nExamples:\n  k8s-nettrace generate --size M -o m.yaml\n  k8s-nettrace generate --nodes 5000 --pods-per-node 30 --services 10000 --endpoints 15 -o l.json\n")
+    .action((opts) => generateCommand(ctx, opts));
 
   return program;
 }
@@ -81,18 +113,33 @@ export async function run(ctx: Context, argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // help and version "errors" are successful exits
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
-      return 2;
-    }
-    if (error instanceof ExitError) {
-      if (error.diagnostics.length) ctx.stderr.write(formatDiagnostics(error.diagnostics, paintFor(ctx, ctx.stderr)));
-      else if (error.message) ctx.stderr.write(`k8s-nettrace: ${error.message}\n`);
-      return error.code;
-    }
-    const e = error as Error;
-    ctx.stderr.write(`k8s-nettrace: internal error (this is a bug in k8s-nettrace, please report it with the command you ran):\n${e.stack ?? String(e)}\n`);
-    return 70;
+    return exitCodeFor(ctx, error);
   }
+}
+
+/** Runs a command whose action is synchronous (the shell's `trace`); returns the exit code. */
+export function runSync(ctx: Context, argv: string[]): number {
+  try {
+    buildProgram(ctx).parse(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    return exitCodeFor(ctx, error);
+  }
+}
+
+/** The one place errors become exit codes (and messages). */
+function exitCodeFor(ctx: Context, error: unknown): number {
+  if (error instanceof CommanderError) {
+    // help and version "errors" are successful exits
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+    return 2;
+  }
+  if (error instanceof ExitError) {
+    if (error.diagnostics.length) ctx.stderr.write(formatDiagnostics(error.diagnostics, paintFor(ctx, ctx.stderr)));
+    else if (error.message) ctx.stderr.write(`k8s-nettrace: ${error.message}\n`);
+    return error.code;
+  }
+  const e = error as Error;
+  ctx.stderr.write(`k8s-nettrace: internal error (this is a bug in k8s-nettrace, please report it with the command you ran):\n${e.stack ?? String(e)}\n`);
+  return 70;
 }

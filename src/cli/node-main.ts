@@ -1,11 +1,12 @@
 // Process entry: builds the real Context and sets the exit code. The only
 // module that touches `process`.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Context } from "./context.js";
 import { run } from "./main.js";
 
 const ctx: Context = {
+  stdin: { isTTY: Boolean(process.stdin.isTTY), readAll: () => readFileSync(0, "utf8"), stream: process.stdin, terminalOutput: process.stdout },
   stdout: { write: (s) => void process.stdout.write(s), isTTY: Boolean(process.stdout.isTTY) },
   stderr: { write: (s) => void process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) },
   env: process.env,
@@ -14,6 +15,8 @@ const ctx: Context = {
   writeFile: (p, d) => writeFileSync(p, d),
   mkdir: (p) => void mkdirSync(p, { recursive: true }),
   exists: (p) => existsSync(p),
+  rename: (from, to) => renameSync(from, to),
+  appendFile: (p, d) => appendFileSync(p, d),
 };
 
 // A closed pipe (`| head`) is not an error worth a stack trace.

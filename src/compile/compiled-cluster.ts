@@ -11,7 +11,8 @@ import { subnetEnv } from "./flannel.js";
 import { buildNodeLinks, loopback, podsWithNetns } from "./node-netns.js";
 import { buildNodeTables, featuresOf } from "./node-tables.js";
 import { ipvsServices, ipvsSets } from "./kube-proxy/ipvs.js";
-import { userspaceListeners } from "./kube-proxy/userspace.js";
+import { nodeListeners } from "./node-listeners.js";
+import { minorOf } from "./kube-proxy/features.js";
 import { buildPodNetns } from "./pod-netns.js";
 
 export class CompiledCluster {
@@ -96,9 +97,9 @@ export class CompiledCluster {
       routes: built.routes,
       neigh: built.neigh,
       fdb: built.fdb,
-      sysctl: { ipForward: true, bridgeNfCallIptables: cluster.network.brNetfilter, localPortRange: [32768, 60999] },
+      sysctl: { ipForward: true, bridgeNfCallIptables: cluster.network.brNetfilter, localPortRange: [32768, 60999], conntrackTcpTimeouts: kubeProxyConntrack(cluster) },
       tables: () => (tables ??= buildNodeTables(cluster, node, ipsets)),
-      listeners: cluster.kubeProxy.mode === "userspace" ? userspaceListeners(cluster, node) : [],
+      listeners: nodeListeners(cluster, node),
       files,
       ipsets,
       ipvs: () => (cluster.kubeProxy.mode === "ipvs" ? ipvsServices(cluster, node, localAddrs, features) : []),
@@ -132,4 +133,14 @@ function buildExternal(cluster: Cluster, ext: ExternalHost): Netns {
     ipsets: () => [],
     ipvs: () => [],
   };
+}
+
+/**
+ * kube-proxy writes two conntrack sysctls in the host namespace at start:
+ * --conntrack-tcp-timeout-established (24h, since 1.2) and
+ * --conntrack-tcp-timeout-close-wait (1h, since 1.5).
+ */
+function kubeProxyConntrack(cluster: Cluster): { established?: number; closeWait?: number } {
+  const minor = minorOf(cluster.kubeProxy.version);
+  return { ...(minor >= 2 ? { established: 86400 } : {}), ...(minor >= 5 ? { closeWait: 3600 } : {}) };
 }

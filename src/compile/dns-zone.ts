@@ -16,12 +16,22 @@ export function clusterZone(cluster: Cluster, image: string): DnsZone {
   const soa: DnsSoa = { zone: domain, mname: `ns.dns.${domain}.`, rname: `hostmaster.${domain}.`, serial: SIM_EPOCH_SECONDS, refresh: 7200, retry: 1800, expire: 86400, minimum: TTL };
   let services: Map<string, Ip4[]> | undefined;
   let pods: Set<string> | undefined;
+  let reverse: Map<string, string[]> | undefined;
   const index = (): void => {
     services = new Map();
     pods = new Set();
+    reverse = new Map();
+    const ptr = (ip: Ip4, name: string): void => {
+      const key = `${formatIp4(ip).split(".").reverse().join(".")}.in-addr.arpa`;
+      reverse!.set(key, [...(reverse!.get(key) ?? []), `${name}.`]);
+    };
     for (const s of cluster.services) {
+      const fqdn = `${s.name}.${s.namespace}.svc.${domain}`;
       const ips = s.clusterIP !== null ? [s.clusterIP] : [...new Set(s.ports.flatMap((p) => p.endpoints.map((e) => e.ip)))];
-      services.set(`${s.name}.${s.namespace}.svc.${domain}`, ips);
+      services.set(fqdn, ips);
+      // CoreDNS answers PTR for a ClusterIP with the service, and for an endpoint with its dashed name under the service.
+      if (s.clusterIP !== null) ptr(s.clusterIP, fqdn);
+      for (const ip of new Set(s.ports.flatMap((p) => p.endpoints.map((e) => e.ip)))) ptr(ip, `${formatIp4(ip).replace(/\./g, "-")}.${fqdn}`);
     }
     for (const p of cluster.pods) pods.add(`${formatIp4(p.ip).replace(/\./g, "-")}.${p.namespace}.pod.${domain}`);
   };
@@ -30,7 +40,15 @@ export function clusterZone(cluster: Cluster, image: string): DnsZone {
   return {
     authoritative: true,
     recursionAvailable: legacy,
+    ...(legacy ? {} : { ednsSize: 1232 }),
     answer(name: string, type: string): DnsAnswer {
+      if (name.endsWith(".in-addr.arpa")) {
+        if (!reverse) index();
+        const names = reverse!.get(name);
+        // Reverse names the plugin does not know fall through to the forwarder: no upstream here.
+        if (!names) return { rcode: "SERVFAIL", addresses: [], ttl: TTL };
+        return type === "PTR" ? { rcode: "NOERROR", addresses: [], names, ttl: TTL } : { rcode: "NOERROR", addresses: [], ttl: TTL };
+      }
       if (name !== domain && !name.endsWith(`.${domain}`)) return { rcode: "SERVFAIL", addresses: [], ttl: TTL };
       if (!services) index();
       let addresses = services!.get(name);

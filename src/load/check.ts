@@ -97,7 +97,7 @@ export class Checker {
   name(value: unknown, path: SourcePath, what: string): string | undefined {
     const text = this.string(value, path, what);
     if (text === undefined) return undefined;
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(text) || text.length > 253) {
+    if (!isName(text)) {
       this.error("bad-name", `${what} "${text}" is not a valid Kubernetes name`, path, {
         hint: "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
       });
@@ -186,6 +186,13 @@ export class Checker {
     return out;
   }
 }
+
+/** A DNS-1123 style name, as Checker.name accepts it (exported for the loader's fast paths). */
+export function isName(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 253 && NAME.test(value);
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 export function describe(value: unknown): string {
   if (value === null) return "null";

@@ -3,8 +3,9 @@
 // (addresses, ports), which allocate.ts decides.
 
 import type { Cidr, Ip4, Mac } from "../model/addr.js";
-import type { Backend, BridgeName, Protocol, ProxyMode, ServiceType, SourcePath, TrafficPolicy } from "../model/cluster.js";
+import type { Backend, BridgeName, Container, Protocol, ProxyMode, ServiceType, SourcePath, TrafficPolicy } from "../model/cluster.js";
 import type { Checker, Obj } from "./check.js";
+import { PROTOCOLS, readPod } from "./read-pod.js";
 
 export interface NodeDraft {
   name: string;
@@ -15,12 +16,6 @@ export interface NodeDraft {
   at: SourcePath;
 }
 
-export interface ContainerDraft {
-  name: string;
-  image?: string;
-  ports: { name: string | null; containerPort: number; protocol: Protocol; at: SourcePath }[];
-}
-
 export interface PodDraft {
   name: string;
   namespace: string;
@@ -28,7 +23,8 @@ export interface PodDraft {
   ip?: Ip4;
   hostNetwork: boolean;
   labels: Record<string, string>;
-  containers: ContainerDraft[];
+  /** Already in their final form: a Pod shares them with its draft. */
+  containers: Container[];
   at: SourcePath;
 }
 
@@ -96,7 +92,6 @@ export interface ClusterDraft {
 
 export const LATEST_FLANNEL = "0.26";
 export const LATEST_KUBE = "1.28";
-const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 
 export function readCluster(c: Checker, doc: unknown): ClusterDraft | undefined {
   const top = c.object(doc, [], "the cluster description", [
@@ -213,46 +208,6 @@ function readNode(c: Checker, value: unknown, at: SourcePath): NodeDraft | undef
   const mac = c.mac(n.mac, [...at, "mac"], "node mac");
   if (name === undefined || ip === undefined) return undefined;
   return { name, ip, interface: iface, ...(podSubnet ? { podSubnet } : {}), ...(mac ? { mac } : {}), at };
-}
-
-function readPorts(c: Checker, value: unknown, at: SourcePath): ContainerDraft["ports"] {
-  return c.array(value, at, "ports").flatMap((item, i) => {
-    const path = [...at, i];
-    const o = c.object(item, path, "a container port", ["name", "containerPort", "protocol"]);
-    if (!o) return [];
-    const port = c.required(o.containerPort, c.int(o.containerPort, [...path, "containerPort"], "containerPort", 1, 65535), [...path, "containerPort"], "containerPort");
-    const name = o.name === undefined ? null : (c.string(o.name, [...path, "name"], "port name") ?? null);
-    const protocol = c.oneOf(o.protocol, [...path, "protocol"], "protocol", PROTOCOLS) ?? "TCP";
-    return port === undefined ? [] : [{ name, containerPort: port, protocol, at: path }];
-  });
-}
-
-function readPod(c: Checker, value: unknown, at: SourcePath): PodDraft | undefined {
-  const o = c.object(value, at, "a pod", ["name", "namespace", "node", "ip", "hostNetwork", "labels", "containers"]);
-  if (!o) return undefined;
-  const name = c.required(o.name, c.name(o.name, [...at, "name"], "pod name"), [...at, "name"], "pod name");
-  const namespace = c.name(o.namespace, [...at, "namespace"], "namespace") ?? "default";
-  const node = c.required(o.node, c.name(o.node, [...at, "node"], "pod node"), [...at, "node"], `node of pod ${name ?? ""}`.trim(), "the node the pod is scheduled on");
-  const ip = c.ip(o.ip, [...at, "ip"], "pod ip");
-  const containers = c.array(o.containers, [...at, "containers"], "containers").flatMap((item, i): ContainerDraft[] => {
-    const path = [...at, "containers", i];
-    const k = c.object(item, path, "a container", ["name", "image", "ports"]);
-    if (!k) return [];
-    const cname = c.required(k.name, c.name(k.name, [...path, "name"], "container name"), [...path, "name"], "container name");
-    const image = c.string(k.image, [...path, "image"], "image");
-    return cname === undefined ? [] : [{ name: cname, ...(image ? { image } : {}), ports: readPorts(c, k.ports, [...path, "ports"]) }];
-  });
-  if (name === undefined || node === undefined) return undefined;
-  return {
-    name,
-    namespace,
-    node,
-    ...(ip !== undefined ? { ip } : {}),
-    hostNetwork: c.bool(o.hostNetwork, [...at, "hostNetwork"], "hostNetwork") ?? false,
-    labels: c.stringMap(o.labels, [...at, "labels"], "labels") ?? {},
-    containers: containers.length > 0 ? containers : [{ name, ports: [] }],
-    at,
-  };
 }
 
 function readServicePort(c: Checker, item: unknown, path: SourcePath): ServicePortDraft | undefined {

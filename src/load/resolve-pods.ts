@@ -44,11 +44,7 @@ export function resolvePods(c: Checker, drafts: PodDraft[], nodes: Node[], taken
       ip,
       hostNetwork: p.hostNetwork,
       labels: p.labels,
-      containers: p.containers.map((k) => ({
-        name: k.name,
-        image: k.image ?? null,
-        ports: k.ports.map((port) => ({ name: port.name, containerPort: port.containerPort, protocol: port.protocol })),
-      })),
+      containers: p.containers,
       index: pods.length,
       at: p.at,
     });

@@ -23,6 +23,8 @@ interface Context {
   nodes: Node[];
   pods: Pod[];
   labels: LabelIndex;
+  /** Pods by address, for explicit endpoints; built once, on first use. */
+  podByIp?: Map<Ip4, Pod>;
 }
 
 export function resolveServices(ctx: Context, drafts: ServiceDraft[]): Service[] {
@@ -244,7 +246,7 @@ function targetPortOf(pod: Pod, p: ServicePortDraft): number | undefined {
 
 function explicitEndpoints(ctx: Context, s: ServiceDraft, p: ServicePortDraft): Endpoint[] {
   const { c, nodes, pods } = ctx;
-  const byIp = new Map<Ip4, Pod>(pods.filter((x) => !x.hostNetwork).map((x) => [x.ip, x]));
+  const byIp = (ctx.podByIp ??= new Map<Ip4, Pod>(pods.filter((x) => !x.hostNetwork).map((x) => [x.ip, x])));
   return (s.endpoints ?? []).flatMap((e) => {
     let port = e.port;
     if (port === null) {

@@ -3,14 +3,17 @@
 // common case (a valid file) never pays for them.
 //
 // JSON is YAML 1.2, but JSON.parse is ~5x faster than any YAML parser here, so
-// text that starts with `{` takes the JSON path. YAML goes through js-yaml 5,
-// whose event stream carries source offsets (see locate-yaml.ts).
+// text that starts with `{` takes the JSON path. YAML in the plain subset most
+// descriptions use is read by yaml-fast.ts (same values as js-yaml, ~5x
+// faster); the rest goes through js-yaml 5, whose event stream carries source
+// offsets (see locate-yaml.ts) and whose errors we report.
 
 import { load as loadYaml, YAMLException } from "js-yaml";
 import type { SourceFile, SourcePath } from "../model/cluster.js";
 import type { Diagnostic, Location } from "../model/diagnostics.js";
 import { findJsonError, locateJson } from "./locate-json.js";
 import { locateYaml } from "./locate-yaml.js";
+import { readSimpleYaml } from "./yaml-fast.js";
 
 /** The largest supported cluster (5,000 nodes, 150,000 pods) is ~30 MB of YAML. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -138,6 +141,8 @@ function parseJson(name: string, text: string): ParsedSource | Diagnostic {
 
 function parseYaml(name: string, text: string): ParsedSource | Diagnostic {
   const source = new TextSource(name, text, (t) => locateYaml(t, MAX_DEPTH));
+  const simple = readSimpleYaml(text);
+  if (simple !== undefined) return { value: simple, source };
   try {
     return { value: loadYaml(text, { filename: name, maxAliases: MAX_ALIASES, maxDepth: MAX_DEPTH }), source };
   } catch (error) {

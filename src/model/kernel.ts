@@ -117,6 +117,8 @@ export interface DnsAnswer {
   rcode: "NOERROR" | "NXDOMAIN" | "SERVFAIL";
   /** A records (the cluster is IPv4-only, so AAAA questions get NODATA). */
   addresses: Ip4[];
+  /** PTR targets (reverse lookups of service and endpoint addresses). */
+  names?: string[];
   /** Zone SOA, sent in the authority section with NXDOMAIN and NODATA. */
   soa?: DnsSoa;
   ttl: number;
@@ -126,9 +128,11 @@ export interface DnsZone {
   answer(name: string, type: string): DnsAnswer;
   authoritative: boolean;
   recursionAvailable: boolean;
+  /** The EDNS(0) buffer size the server answers with when asked with EDNS; undefined: no EDNS (skydns). */
+  ednsSize?: number;
 }
 
-export type AppKind = "http" | "nginx" | "dns" | "echo" | "proxy" | "mysql" | "generic";
+export type AppKind = "http" | "nginx" | "dns" | "echo" | "proxy" | "mysql" | "generic" | "tls" | "ssh";
 
 export interface IpSet {
   name: string;
@@ -154,6 +158,8 @@ export interface Sysctls {
   localPortRange: [number, number];
   /** net.ipv6.conf.all.disable_ipv6 */
   disableIpv6?: boolean;
+  /** net.netfilter.nf_conntrack_tcp_timeout_{established,close_wait} in seconds, when something (kube-proxy) changed them. */
+  conntrackTcpTimeouts?: { established?: number; closeWait?: number };
 }
 
 export type NetnsKind = "node" | "pod" | "external";

@@ -22,7 +22,7 @@ const REJECT = -2;
 interface Block {
   /** Value number of A after this block's load. */
   val: string;
-  ld: Load | "len";
+  ld: Load | "len" | "none";
   mask: number;
   op: string;
   k: number;
@@ -35,20 +35,25 @@ export interface Program {
   blocks: Block[];
 }
 
-/** Lays the tree out as gencode does: every test its own block, `and`/`or` by wiring exits. */
+/**
+ * Lays the tree out as gencode does: every test its own block, `and`/`or` by
+ * wiring exits. Constant tests stay blocks too (gen_true/gen_false, `and #0`):
+ * libpcap folds them only after the first pass has computed dominators.
+ */
 function build(p: Prog, yes: number, no: number, blocks: Block[]): number {
   switch (p.t) {
-    case "const": return p.v ? yes : no;
     case "not": return build(p.a, no, yes, blocks);
     case "and": return build(p.a, build(p.b, yes, no, blocks), no, blocks);
     case "or": return build(p.a, yes, build(p.b, yes, no, blocks), blocks);
+    case "const": blocks.push(constant(p.v, yes, no)); break;
     case "len": blocks.push({ val: "len", ld: "len", mask: 0xffffffff, op: p.op, k: p.k, jt: yes, jf: no }); break;
     case "cmp": {
-      if (p.mask === 0) return constantTest(p.op, p.k) ? yes : no; // `and #0` makes A the constant 0
       const ld = `${p.ld.ihlAt ?? "-"}:${p.ld.off}:${p.ld.size}:`;
       if (p.op === "eq" && p.k === 0 && p.mask !== 0xffffffff) {
-        // opt_peep(): `and #m; jeq #0` becomes `jset #m` with the branches swapped.
-        blocks.push({ val: `${ld}${0xffffffff}`, ld: p.ld, mask: 0xffffffff, op: "set", k: p.mask, jt: no, jf: yes });
+        // opt_peep(): `and #m; jeq #0` becomes `jset #m` with the branches swapped;
+        // `jset #0` can never hold (that is how `net 0.0.0.0/0` turns into "always").
+        const b: Block = { val: `${ld}${0xffffffff}`, ld: p.ld, mask: 0xffffffff, op: "set", k: p.mask, jt: no, jf: yes };
+        blocks.push(p.mask === 0 ? constant(true, yes, no) : b);
       } else {
         blocks.push({ val: `${ld}${p.mask}`, ld: p.ld, mask: p.mask, op: p.op, k: p.k, jt: yes, jf: no });
       }
@@ -57,8 +62,9 @@ function build(p: Prog, yes: number, no: number, blocks: Block[]): number {
   return blocks.length - 1;
 }
 
-function constantTest(op: string, k: number): boolean {
-  return op === "eq" || op === "ge" ? k === 0 : false;
+/** gen_true/gen_false: `ld #k; jeq #0`, a test whose outcome opt_peep() knows. */
+function constant(v: boolean, yes: number, no: number): Block {
+  return { val: `K${v ? 0 : 1}`, ld: "none", mask: 0xffffffff, op: v ? "true" : "false", k: 0, jt: yes, jf: no };
 }
 
 const succ = (b: Block, branch: 0 | 1) => (branch === 0 ? b.jt : b.jf);
@@ -79,7 +85,7 @@ function levels(blocks: Block[], root: number): number[][] {
     return lv;
   };
   visit(root);
-  return lists.map((l) => l ?? []);
+  return Array.from(lists, (l) => l ?? []);
 }
 
 /** find_dom() and find_edom(): blocks / edges (block*2+branch) on every path from the root. */
@@ -196,6 +202,14 @@ function pass(prog: Program): boolean {
   // Levels and dominators are computed once per pass and go stale as edges move, as in libpcap.
   const lv = levels(blocks, prog.root);
   const { dom, edom } = dominators(blocks, lv, prog.root);
+  // opt_blk() -> opt_peep(): a test with a known outcome sends both branches the same way.
+  for (const level of lv) {
+    for (const b of level) {
+      const blk = blocks[b]!;
+      if (blk.op === "true" && blk.jf !== blk.jt) [blk.jf, changed] = [blk.jt, true];
+      if (blk.op === "false" && blk.jt !== blk.jf) [blk.jt, changed] = [blk.jf, true];
+    }
+  }
   for (let i = 1; i < lv.length; i++) {
     for (const b of lv[i]!) {
       for (const branch of [0, 1] as const) changed = optJ(blocks, b, branch, edom.get(b) ?? new Set()) || changed;
@@ -239,6 +253,10 @@ export function run(prog: Program, pkt: Uint8Array, wireLen: number): boolean {
   let b = prog.root;
   while (b >= 0) {
     const blk = prog.blocks[b]!;
+    if (blk.ld === "none") {
+      b = blk.op === "true" ? blk.jt : blk.jf;
+      continue;
+    }
     const a = blk.ld === "len" ? wireLen : loadAt(pkt, blk.ld);
     if (a === undefined) return false;
     const v = (a & blk.mask) >>> 0;

@@ -140,6 +140,19 @@ test("errors read exactly as tcpdump prints them", () => {
   for (const [expr, detail] of Object.entries(cases)) assert.equal(errorOf(expr), `tcpdump: ${detail}`, expr);
 });
 
+test("'rejects all packets' is what libpcap's optimizer can prove, no more", () => {
+  for (const proved of ["tcp and udp", "ip and arp", "tcp and not tcp", "src port 80 and src port 443",
+    "(src host 1.1.1.1 or src host 2.2.2.2) and src host 3.3.3.3", "not src or dst net 0.0.0.0/0 and src net 10"]) {
+    assert.equal(errorOf(proved), "tcpdump: expression rejects all packets", proved);
+  }
+  // Contradictions the optimizer cannot see compile fine and simply match nothing.
+  for (const missed of ["less 10 and greater 20", "src net 10.0.0.0/8 and src net 11.0.0.0/16", "ip proto 300",
+    "src port 443 and ether src 5e:d1:9c:01:05:05 and rarp"]) {
+    assert.equal(errorOf(missed), "(accepted)", missed);
+    assert.deepEqual(picks(missed), [], missed);
+  }
+});
+
 test("what only a link type can refuse is refused when compiling for it", () => {
   const f = compileFilter("arp or ether host 52:54:00:aa:00:11");
   assert.throws(() => f.check("RAW"), /ethernet addresses supported only on ethernet/);

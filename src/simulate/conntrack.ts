@@ -3,8 +3,13 @@
 // and every later packet is translated to match the other direction, as
 // nf_nat_packet() does: DNAT and un-SNAT at PREROUTING/OUTPUT (destination),
 // SNAT and un-DNAT at POSTROUTING/INPUT (source).
+//
+// Each packet also moves the entry's protocol state and refreshes its timeout
+// as nf_conntrack_proto_{tcp,udp,icmp}.c do, so `conntrack -L` can show what
+// a real table would hold some seconds after a flow.
 
 import { formatIp4, type Ip4 } from "../model/addr.js";
+import type { Sysctls } from "../model/kernel.js";
 
 export interface Tuple {
   proto: "tcp" | "udp" | "icmp";
@@ -16,19 +21,27 @@ export interface Tuple {
   dport: number;
 }
 
+export type TcpCtState = "NONE" | "SYN_SENT" | "SYN_RECV" | "ESTABLISHED" | "FIN_WAIT" | "CLOSE_WAIT" | "LAST_ACK" | "TIME_WAIT" | "CLOSE" | "SYN_SENT2";
+
 export interface Conn {
   id: number;
   orig: Tuple;
   reply: Tuple;
-  /** A reply has been seen: later packets are ESTABLISHED. */
+  /** A reply has been seen: later packets are ESTABLISHED (IPS_SEEN_REPLY). */
   seenReply: boolean;
+  /** IPS_ASSURED: a TCP handshake completed, or a UDP stream lasted past 2 s. */
+  assured: boolean;
   /** Destination / source NAT were decided on the first packet (nat table consulted once). */
   dnatDone: boolean;
   snatDone: boolean;
   confirmed: boolean;
   mark: number;
-  /** TCP state for `conntrack -L`. */
-  tcpState: string;
+  /** TCP state as `conntrack -L` names it. */
+  tcpState: TcpCtState;
+  /** When the entry dies unless refreshed (µs of simulated time). */
+  expires: number;
+  /** UDP: the first packet's time plus 2 s (ct->proto.udp.stream_ts). */
+  udpStreamAfter?: number;
 }
 
 export type Direction = "orig" | "reply";
@@ -45,18 +58,109 @@ export function formatTuple(t: Tuple): string {
   return `${t.proto} ${formatIp4(t.src)}:${t.sport} -> ${formatIp4(t.dst)}:${t.dport}`;
 }
 
+const SECOND = 1_000_000;
+
+/** nf_conntrack_proto_tcp.c tcp_timeouts[] (seconds), before sysctls. */
+const TCP_TIMEOUTS: Record<TcpCtState, number> = {
+  NONE: 0, SYN_SENT: 120, SYN_RECV: 60, ESTABLISHED: 432000, FIN_WAIT: 120, CLOSE_WAIT: 60, LAST_ACK: 30, TIME_WAIT: 120, CLOSE: 10, SYN_SENT2: 120,
+};
+/** nf_conntrack_udp_timeout and _stream; ICMP's 30 s. */
+const UDP_UNREPLIED = 30;
+const UDP_STREAM = 120;
+const ICMP_TIMEOUT = 30;
+
+// tcp_conntracks[dir][flags][state] from nf_conntrack_proto_tcp.c. Columns:
+// NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT LAST_ACK TIME_WAIT CLOSE SYN_SENT2.
+// "IV" (invalid) and "IG" (ignored) leave the state as it is.
+type Cell = TcpCtState | "IV" | "IG";
+const COLUMNS: TcpCtState[] = ["NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2"];
+const [sNO, sSS, sSR, sES, sFW, sCW, sLA, sTW, sCL, sS2] = COLUMNS as [TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState];
+const IV = "IV";
+const IG = "IG";
+const TABLE: Record<Direction, Record<"syn" | "synack" | "fin" | "ack" | "rst", Cell[]>> = {
+  orig: {
+    syn: [sSS, sSS, IG, IG, IG, IG, IG, sSS, sSS, sS2],
+    synack: [IV, IV, IG, IG, IG, IG, IG, IG, IG, sSR],
+    fin: [IV, IV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, IV],
+    ack: [sES, IV, sES, sES, sCW, sCW, sTW, sTW, sCL, IV],
+    rst: [IV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL],
+  },
+  reply: {
+    syn: [IV, sS2, IV, IV, IV, IV, IV, sSS, IV, sS2],
+    synack: [IV, sSR, IG, IG, IG, IG, IG, IG, IG, sSR],
+    fin: [IV, IV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, IV],
+    ack: [IV, IG, sSR, sES, sCW, sCW, sTW, sTW, sCL, IG],
+    rst: [IV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL],
+  },
+};
+void sNO;
+
+export interface TcpFlagsSeen {
+  syn?: boolean;
+  ack?: boolean;
+  fin?: boolean;
+  rst?: boolean;
+}
+
+function flagIndex(f: TcpFlagsSeen): "syn" | "synack" | "fin" | "ack" | "rst" | undefined {
+  if (f.rst) return "rst";
+  if (f.syn) return f.ack ? "synack" : "syn";
+  if (f.fin) return "fin";
+  if (f.ack) return "ack";
+  return undefined;
+}
+
+function tcpTimeout(state: TcpCtState, sysctl: Sysctls | undefined): number {
+  if (state === "ESTABLISHED" && sysctl?.conntrackTcpTimeouts?.established) return sysctl.conntrackTcpTimeouts.established;
+  if (state === "CLOSE_WAIT" && sysctl?.conntrackTcpTimeouts?.closeWait) return sysctl.conntrackTcpTimeouts.closeWait;
+  return TCP_TIMEOUTS[state];
+}
+
+/** One packet of `conn` seen in direction `dir` at time `now`: state, ASSURED and timeout as the kernel moves them. */
+export function trackPacket(conn: Conn, dir: Direction, tcp: TcpFlagsSeen | undefined, now: number, sysctl?: Sysctls): void {
+  if (dir === "reply") conn.seenReply = true;
+  if (conn.orig.proto === "tcp" && tcp) {
+    const index = flagIndex(tcp);
+    if (!index) return;
+    const old = conn.tcpState;
+    const cell = TABLE[dir][index][COLUMNS.indexOf(old)]!;
+    if (cell === IV || cell === IG) return;
+    conn.tcpState = cell;
+    // A handshake that completes (SYN_RECV -> ESTABLISHED) makes the entry ASSURED.
+    if ((old === "SYN_RECV" || old === "ESTABLISHED") && cell === "ESTABLISHED") conn.assured = true;
+    conn.expires = now + tcpTimeout(cell, sysctl) * SECOND;
+    return;
+  }
+  if (conn.orig.proto === "udp") {
+    // The first packet starts the 2 s clock (ct->proto.udp.stream_ts);
+    // nf_conntrack_udp_packet: replied traffic still flowing 2 s later is a stream (ASSURED, 120 s).
+    conn.udpStreamAfter ??= now + 2 * SECOND;
+    const stream = conn.seenReply && conn.udpStreamAfter !== undefined && now > conn.udpStreamAfter;
+    if (stream) conn.assured = true;
+    conn.expires = now + (stream ? UDP_STREAM : UDP_UNREPLIED) * SECOND;
+    return;
+  }
+  conn.expires = now + ICMP_TIMEOUT * SECOND;
+}
+
 export class ConntrackTable {
   private readonly byTuple = new Map<string, { conn: Conn; dir: Direction }>();
   readonly conns: Conn[] = [];
   private nextId = 1;
 
-  lookup(t: Tuple): { conn: Conn; dir: Direction } | undefined {
-    return this.byTuple.get(tupleKey(t));
+  /** The live entry for a tuple; an expired one is removed first (the GC worker would have). */
+  lookup(t: Tuple, now = 0): { conn: Conn; dir: Direction } | undefined {
+    const found = this.byTuple.get(tupleKey(t));
+    if (found && found.conn.expires > 0 && found.conn.expires <= now) {
+      this.remove(found.conn);
+      return undefined;
+    }
+    return found;
   }
 
   /** A new, unconfirmed connection for a packet no entry matches. */
   create(t: Tuple): Conn {
-    return { id: this.nextId++, orig: t, reply: invert(t), seenReply: false, dnatDone: false, snatDone: false, confirmed: false, mark: 0, tcpState: "SYN_SENT" };
+    return { id: this.nextId++, orig: t, reply: invert(t), seenReply: false, assured: false, dnatDone: false, snatDone: false, confirmed: false, mark: 0, tcpState: "NONE", expires: 0 };
   }
 
   /** Inserted when the first packet leaves the hooks (nf_conntrack_confirm). */
@@ -78,5 +182,17 @@ export class ConntrackTable {
   /** Is a tuple already used as some connection's reply (NAT must pick a unique source)? */
   replyInUse(t: Tuple): boolean {
     return this.byTuple.has(tupleKey(t));
+  }
+
+  /** The entries alive at `now`, oldest first (what `conntrack -L` lists). */
+  live(now: number): Conn[] {
+    return this.conns.filter((c) => c.expires > now);
+  }
+
+  private remove(conn: Conn): void {
+    this.byTuple.delete(tupleKey(conn.orig));
+    this.byTuple.delete(tupleKey(conn.reply));
+    const i = this.conns.indexOf(conn);
+    if (i >= 0) this.conns.splice(i, 1);
   }
 }

@@ -1,21 +1,24 @@
 // One flow, end to end: an optional DNS lookup by the source's resolver, then
-// a TCP conversation (curl- or wget-like HTTP request), a UDP datagram and its
-// reply, or an ICMP echo. The verdict comes from what the client program saw.
+// a TCP conversation (curl- or wget-like HTTP request, or nc's bare connect),
+// a UDP datagram (or dig's query) and its reply, or ICMP echoes. The verdict
+// comes from what the client program saw.
+//
+// `runFlow` simulates on a fresh network (the `trace` command); `runFlowOn`
+// continues an existing one, so a shell session keeps its clock, conntrack
+// entries, neighbour caches and TIME_WAIT sockets from one command to the next.
 
 import { type Ip4, formatIp4, parseIp4 } from "../model/addr.js";
 import type { World } from "../model/kernel.js";
 import type { CapturedPacket, Step, Verdict } from "../model/trace.js";
-import type { Ipv4Packet } from "../packet/ipv4.js";
-import type { UdpDatagram } from "../packet/udp.js";
+import type { DnsMessage, DnsTypeName } from "../packet/dns.js";
 import { parseResolvConf, resolve } from "./apps/dns.js";
-import { type HttpClientKind, httpRequest, responseComplete } from "./apps/http.js";
+import type { HttpClientKind } from "./apps/http.js";
 import { serverFor } from "./apps/servers.js";
-import { ipOutput } from "./ip-stack.js";
+import { classifySilence, type FlowRun, startPing, startTcp, startUdp } from "./clients.js";
 import { type Chooser, Network, SeededChooser } from "./network.js";
 import { SeededRandom } from "./rng.js";
 import { sourceAddress } from "./routing.js";
-import { setServerFactory, type Socket } from "./sockets.js";
-import { TcpConn } from "./tcp.js";
+import { setServerFactory } from "./sockets.js";
 
 setServerFactory(serverFor);
 
@@ -29,6 +32,19 @@ export interface FlowInput {
   client: HttpClientKind;
   /** Raw request bytes instead of the client's HTTP GET. */
   request?: string;
+  /** The HTTP request path [/]. */
+  path?: string;
+  /** Extra request headers (curl -H), and the method [GET]. */
+  headers?: string[];
+  method?: string;
+  /** TCP: connect and close without sending anything (nc -z). */
+  connectOnly?: boolean;
+  /** UDP to port 53: one question, as dig asks it (no search list). */
+  dnsQuestion?: { name: string; type: DnsTypeName; ednsSize?: number; cookie?: boolean };
+  /** ICMP: how many echo requests, one second apart [1]. */
+  pings?: number;
+  /** The client gives up after this long (µs): curl -m, nc -w, wget -T. */
+  clientTimeout?: number;
 }
 
 export interface FlowOptions {
@@ -38,183 +54,124 @@ export interface FlowOptions {
   limit?: number;
 }
 
+/** What the client program saw, so a shell can print what curl, dig or ping print. */
+export interface ClientView {
+  /** When the program started and when it had its answer (µs since the epoch). */
+  started: number;
+  finished?: number;
+  local?: { ip: Ip4; port: number };
+  remote?: { ip: Ip4; port: number };
+  connectedAt?: number;
+  /** TCP: what the client wrote (the request). */
+  sent?: Uint8Array[];
+  /** TCP: the bytes the peer sent, in order. */
+  received: Uint8Array[];
+  /** Why connect() or a later read failed, as the program's errno. */
+  error?: "ECONNREFUSED" | "EHOSTUNREACH" | "ENETUNREACH" | "ETIMEDOUT" | "ECONNRESET";
+  /** UDP: the reply datagram's payload, with its source and size. */
+  reply?: { from: Ip4; port: number; size: number; dns?: DnsMessage; data?: Uint8Array };
+  /** ICMP: each echo sent, and the replies or errors that came back. */
+  echoesSent: number;
+  echoReplies: { seq: number; ttl: number; from: Ip4; bytes: number; rtt: number }[];
+  echoErrors: { seq: number; from: Ip4; type: "dest-unreachable" | "time-exceeded"; code: number }[];
+}
+
 export interface FlowResult {
   verdict: Verdict;
   reason: string;
   resolved?: { name: string; addresses: Ip4[] };
-  server?: { netns: string; ip: Ip4; port: number };
+  /** The TCP server that accepted the connection last (behind any proxy), and the peer its socket saw. */
+  server?: { netns: string; ip: Ip4; port: number; peer?: { ip: Ip4; port: number } };
+  /** UDP: the server socket that received the flow's datagram, and the source it saw. */
+  datagram?: { netns: string; ip: Ip4; port: number; peer: { ip: Ip4; port: number }; packet: number };
+  /** Simulated time from the client's start to its verdict (µs). */
+  time: number;
   /** The flow's first packet and the first packet that came back (the narrative follows these). */
   keyPackets: { request?: number; reply?: number };
   packets: CapturedPacket[];
   steps: Step[];
+  client: ClientView;
 }
 
 export function runFlow(world: World, input: FlowInput, options: FlowOptions): FlowResult {
   const rng = new SeededRandom(options.seed);
   const net = new Network(world, rng.fork("kernel"), options.chooser ?? new SeededChooser(rng.fork("statistic")));
-  const outcome: { verdict?: Verdict; reason?: string; resolved?: FlowResult["resolved"] } = {};
-  const keys: FlowResult["keyPackets"] = {};
-  const finish = (verdict: Verdict, reason: string): void => {
-    if (outcome.verdict) return;
-    outcome.verdict = verdict;
-    outcome.reason = reason;
+  return runFlowOn(net, input, options.limit === undefined ? {} : { limit: options.limit });
+}
+
+export interface SessionFlowOptions {
+  limit?: number;
+  /**
+   * Stop once the client has its answer and the connection has wound down,
+   * leaving later timers queued (a session runs them as its clock moves on).
+   */
+  settle?: boolean;
+}
+
+/** How long after the verdict a settling flow keeps running (the FIN exchange, last ACKs). */
+const SETTLE = 2_000_000;
+
+export function runFlowOn(net: Network, input: FlowInput, options: SessionFlowOptions = {}): FlowResult {
+  const start = { captures: net.captures.length, steps: net.steps.length, accepted: net.accepted.length, datagrams: net.datagrams.length, time: net.now };
+  const outcome: { verdict?: Verdict; reason?: string; resolved?: FlowResult["resolved"]; at?: number } = {};
+  const client: ClientView = { started: net.now, received: [], echoesSent: 0, echoReplies: [], echoErrors: [] };
+  const run: FlowRun = {
+    net,
+    input,
+    keys: {},
+    client,
+    steps: () => net.steps.slice(start.steps),
+    finish: (verdict, reason) => {
+      if (outcome.verdict) return;
+      outcome.verdict = verdict;
+      outcome.reason = reason;
+      outcome.at = net.now;
+      client.finished = net.now;
+    },
   };
-  const start = (dst: Ip4): void => {
+  const begin = (dst: Ip4): void => {
     const src = sourceAddress(net.ns(input.from), dst);
     if (src === undefined) {
       net.step("drop", input.from, `no route to ${formatIp4(dst)} from ${input.from}`);
-      finish("no-route", `${input.from} has no route to ${formatIp4(dst)}`);
+      client.error = "ENETUNREACH";
+      client.remote = { ip: dst, port: input.port ?? 0 };
+      run.finish("no-route", `${input.from} has no route to ${formatIp4(dst)}`);
       return;
     }
-    if (input.protocol === "tcp") startTcp(net, input, src, dst, finish, keys);
-    else if (input.protocol === "udp") startUdp(net, input, src, dst, finish, keys);
-    else startPing(net, input, src, dst, finish, keys);
+    if (input.protocol === "tcp") startTcp(run, src, dst);
+    else if (input.protocol === "udp") startUdp(run, src, dst);
+    else startPing(run, src, dst);
   };
   const literal = parseIp4(input.to);
-  if (literal !== undefined) start(literal);
+  if (literal !== undefined) begin(literal);
   else {
     const conf = parseResolvConf(net.ns(input.from).files.get("/etc/resolv.conf")?.() ?? "");
-    if (!conf) finish("no-route", `${input.from} has no nameserver to resolve ${input.to}`);
+    if (!conf) run.finish("no-route", `${input.from} has no nameserver to resolve ${input.to}`);
     else {
       const src = sourceAddress(net.ns(input.from), conf.nameserver) ?? 0;
       resolve(net, input.from, src, input.to, conf, (addresses, name) => {
         outcome.resolved = { name: name ?? input.to, addresses };
-        if (addresses[0] === undefined) finish("no-route", `could not resolve ${input.to}`);
-        else net.later(200, () => start(addresses[0]!));
+        if (addresses[0] === undefined) run.finish("no-route", `could not resolve ${input.to}`);
+        else net.later(200, () => begin(addresses[0]!));
       });
     }
   }
-  net.runUntil(options.limit ?? 150_000_000);
-  if (!outcome.verdict) finish(classifySilence(net.steps), "no answer before the client gave up");
-  const server = findServer(net);
+  const until = start.time + (options.limit ?? 150_000_000);
+  if (options.settle) net.runUntil(until, (time) => outcome.at === undefined || time <= outcome.at + SETTLE);
+  else net.runUntil(until);
+  if (!outcome.verdict) run.finish(classifySilence(run.steps()), "no answer before the client gave up");
+  const server = net.accepted.length > start.accepted ? net.accepted[net.accepted.length - 1] : undefined;
+  const datagram = net.datagrams.slice(start.datagrams).reverse().find((d) => d.packet === run.keys.request);
   return {
     verdict: outcome.verdict!,
     reason: outcome.reason!,
     ...(outcome.resolved ? { resolved: outcome.resolved } : {}),
     ...(server ? { server } : {}),
-    keyPackets: keys,
-    packets: net.captures,
-    steps: net.steps,
+    ...(datagram ? { datagram } : {}),
+    time: (client.finished ?? net.now) - start.time,
+    keyPackets: run.keys,
+    packets: net.captures.slice(start.captures),
+    steps: run.steps(),
+    client,
   };
-}
-
-/** A client that heard nothing: dropped if a rule or policy dropped it, otherwise it timed out. */
-function classifySilence(steps: Step[]): Verdict {
-  if (steps.some((s) => s.kind === "drop" && (s.hook !== undefined || s.table !== undefined))) return "dropped";
-  return "timeout";
-}
-
-/** The last connection a server accepted: the backend that answered (behind any proxy). */
-function findServer(net: Network): FlowResult["server"] {
-  return net.accepted[net.accepted.length - 1];
-}
-
-type Finish = (verdict: Verdict, reason: string) => void;
-type Keys = FlowResult["keyPackets"];
-
-function startTcp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish, keys: Keys): void {
-  const port = input.port ?? 80;
-  const host = /^\d+\.\d+\.\d+\.\d+$/.test(input.to) ? (port === 80 ? input.to : `${input.to}:${port}`) : port === 80 ? input.to : `${input.to}:${port}`;
-  const request = input.request !== undefined ? new TextEncoder().encode(input.request) : httpRequest(input.client, host);
-  const sport = net.rng.int(32768, 60999);
-  const conn: TcpConn = new TcpConn(input.from, src, sport, dst, port, net, {
-    established: (c) => net.later(120, () => c.write(request)),
-    data: (c) => {
-      if (input.request !== undefined) return;
-      const head = new TextDecoder().decode(c.received[0]!.slice(0, 5));
-      if (head !== "HTTP/") {
-        // A server that speaks first and not HTTP (MySQL's greeting): it answered; curl gives up on it.
-        const bytes = c.received.reduce((n, d) => n + d.length, 0);
-        finish("delivered", `${formatIp4(dst)}:${port} answered with ${bytes} bytes that are not HTTP (curl: "Received HTTP/0.9 when not allowed")`);
-        net.later(300, () => c.close());
-        return;
-      }
-      const r = responseComplete(c.received);
-      if (!r.done) return;
-      finish("delivered", `${r.status ?? "response"} received from ${formatIp4(dst)}:${port}`);
-      if (input.client === "curl") net.later(300, () => c.close());
-    },
-    peerClosed: (c) => net.later(200, () => c.close()),
-    ended: (_c, how) => {
-      if (how === "refused") finish(refusedOrRejected(net.steps), `connection to ${formatIp4(dst)}:${port} refused`);
-      else if (how === "timeout") finish(classifySilence(net.steps), `no answer to the SYN after 6 retries (${formatIp4(dst)}:${port})`);
-      else if (how === "unreachable") finish("no-route", `${formatIp4(dst)} is unreachable`);
-      else if (how === "reset") finish("refused", `connection reset by ${formatIp4(dst)}:${port}`);
-      else if (input.request !== undefined) finish("delivered", `request delivered to ${formatIp4(dst)}:${port}`);
-    },
-  }, "client");
-  net.socketsOf(input.from).push(conn);
-  const at = net.now;
-  conn.connect();
-  keys.request = conn.firstSent;
-  sendStep(net, at, keys.request, input.from, `${input.client} connects from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
-  const watch = (): void => {
-    if (conn.firstReceived !== undefined) keys.reply = conn.firstReceived;
-    else net.later(1000, watch);
-  };
-  net.later(1000, watch);
-}
-
-/** A refusal caused by a REJECT rule is "rejected"; the kernel's own RST or port-unreachable is "refused". */
-function refusedOrRejected(steps: Step[]): Verdict {
-  return steps.some((s) => s.kind === "reject") ? "rejected" : "refused";
-}
-
-function startUdp(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish, keys: Keys): void {
-  const port = input.port ?? 53;
-  const sport = net.rng.int(32768, 60999);
-  // To port 53 the client is dig: one A query (for the cluster's own API service name); elsewhere a short datagram.
-  const payload: UdpDatagram["payload"] = input.request !== undefined ? new TextEncoder().encode(input.request) : port === 53 ? digQuery(net) : new TextEncoder().encode("hello\n");
-  const sock: Socket = {
-    proto: "udp", localIp: src, localPort: sport, remoteIp: dst, remotePort: port,
-    receive: (_n, _ns, skb) => {
-      const udp = skb.ip.payload as UdpDatagram;
-      keys.reply ??= skb.id;
-      finish("delivered", `reply from ${formatIp4(skb.ip.src)}:${udp.sport}`);
-    },
-    icmpError: (_n, _ns, code, from) => finish(code === 3 ? refusedOrRejected(net.steps) : "no-route", `ICMP ${code === 3 ? "port" : "destination"} unreachable from ${formatIp4(from)}`),
-  };
-  net.socketsOf(input.from).push(sock);
-  const ip: Ipv4Packet = { kind: "ipv4", src, dst, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "udp", sport, dport: port, payload } };
-  const at = net.now;
-  keys.request = ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: true });
-  sendStep(net, at, keys.request, input.from, `one UDP datagram from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
-  net.schedule(net.now + 5_000_000, () => finish(classifySilence(net.steps), `no reply within 5 s`));
-}
-
-/** The step that opens a connection carries the number of its first packet (whatever else moved meanwhile). */
-function sendStep(net: Network, time: number, packet: number | undefined, netns: string, text: string): void {
-  net.steps.push({ time, packet: packet ?? 0, netns, kind: "send", text });
-}
-
-function digQuery(net: Network): UdpDatagram["payload"] {
-  return {
-    kind: "dns",
-    id: net.rng.int(1, 65535),
-    flags: { qr: false, opcode: 0, rd: true },
-    questions: [{ name: "kubernetes.default.svc.cluster.local.", type: "A", class: 1 }],
-    answers: [],
-    authority: [],
-    additional: [],
-  };
-}
-
-function startPing(net: Network, input: FlowInput, src: Ip4, dst: Ip4, finish: Finish, keys: Keys): void {
-  const id = net.rng.int(1, 65535);
-  // iputils ping: 56 data bytes, a 16-byte timeval followed by 0x10, 0x11, ...
-  const data = new Uint8Array(56).map((_, i) => (i < 16 ? 0 : i));
-  const sock: Socket = {
-    proto: "icmp", localIp: src, localPort: id,
-    receive: (_n, _ns, skb) => {
-      keys.reply ??= skb.id;
-      finish("delivered", `echo reply from ${formatIp4(skb.ip.src)}`);
-    },
-    icmpError: (_n, _ns, code, from) => finish(code === 3 ? refusedOrRejected(net.steps) : "no-route", `ICMP unreachable from ${formatIp4(from)}`),
-  };
-  net.socketsOf(input.from).push(sock);
-  const ip: Ipv4Packet = { kind: "ipv4", src, dst, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "icmp", type: "echo-request", id, seq: 1, data } };
-  const at = net.now;
-  keys.request = ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: false });
-  sendStep(net, at, keys.request, input.from, `ping: echo request from ${formatIp4(src)} to ${formatIp4(dst)}`);
-  net.schedule(net.now + 10_000_000, () => finish(classifySilence(net.steps), "no echo reply within 10 s"));
 }

@@ -15,7 +15,7 @@ import type { TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Outcome, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
-import { type Conn, type Tuple, invert } from "./conntrack.js";
+import { type Conn, type Tuple, invert, trackPacket } from "./conntrack.js";
 import type { CtState, MatchContext } from "./match.js";
 import type { Network } from "./network.js";
 import { isBroadcastAddress, masqueradeSource } from "./routing.js";
@@ -79,34 +79,24 @@ function attachConntrack(net: Network, st: NsState, skb: Skb): void {
     skb.ctstate = "INVALID";
     return;
   }
-  const found = st.conntrack.lookup(t);
+  const found = st.conntrack.lookup(t, net.now);
+  const p = skb.ip.payload;
+  const tcpFlags = p.kind === "tcp" ? p.flags : undefined;
   if (found) {
-    if (found.dir === "reply") found.conn.seenReply = true;
     skb.ct = { conn: found.conn, dir: found.dir, fresh: false };
+    trackPacket(found.conn, found.dir, tcpFlags, net.now, st.netns.sysctl);
     skb.ctstate = found.dir === "reply" || found.conn.seenReply ? "ESTABLISHED" : "NEW";
-    updateTcpState(found.conn, skb, found.dir);
     return;
   }
-  const p = skb.ip.payload;
   if (p.kind === "tcp" && !p.flags.syn) {
     // A TCP segment with no connection (e.g. a reply that bypassed this host's NAT) is INVALID.
     skb.ctstate = "INVALID";
     return;
   }
   const conn = st.conntrack.create(t);
+  trackPacket(conn, "orig", tcpFlags, net.now, st.netns.sysctl);
   skb.ct = { conn, dir: "orig", fresh: true };
   skb.ctstate = "NEW";
-  void net;
-}
-
-function updateTcpState(conn: Conn, skb: Skb, dir: "orig" | "reply"): void {
-  const p = skb.ip.payload;
-  if (p.kind !== "tcp") return;
-  if (p.flags.rst) conn.tcpState = "CLOSE";
-  else if (p.flags.syn && p.flags.ack && dir === "reply") conn.tcpState = "SYN_RECV";
-  else if (p.flags.fin) conn.tcpState = conn.tcpState === "FIN_WAIT" || conn.tcpState === "CLOSE_WAIT" ? "LAST_ACK" : "FIN_WAIT";
-  else if (p.flags.ack && conn.tcpState === "SYN_RECV") conn.tcpState = "ESTABLISHED";
-  else if (p.flags.ack && conn.tcpState === "LAST_ACK") conn.tcpState = "TIME_WAIT";
 }
 
 function matchContext(net: Network, nsId: string, st: NsState, skb: Skb, devs: HookDevices, hits: RuleHit[]): WalkContext {
@@ -125,7 +115,7 @@ function matchContext(net: Network, nsId: string, st: NsState, skb: Skb, devs: H
     ...(devs.physOut ? { physOut: devs.physOut } : {}),
     isLocal: (ip) => net.isLocal(nsId, ip),
     isBroadcast: (ip) => isBroadcastAddress(st.netns, ip),
-    chance: (p) => net.chooser.decide(p, `${nsId}`),
+    chance: (p) => net.chooser.decide(p, `${nsId}`, skb.id),
     inSet: (name, flags) => inSet(st, name, flags, skb.ip),
     recent: (m) => recent(net, st, m, skb.ip),
     hits,

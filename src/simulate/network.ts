@@ -15,7 +15,8 @@ import type { Socket } from "./sockets.js";
 
 /** How `-m statistic --mode random` decides: a seeded coin, or a scripted list when enumerating all paths. */
 export interface Chooser {
-  decide(probability: number, where: string): boolean;
+  /** `packet`: the logical packet whose first pass through the rule makes the choice (check tells a DNS lookup's choices from its connection's). */
+  decide(probability: number, where: string, packet?: number): boolean;
 }
 
 export class SeededChooser implements Chooser {
@@ -36,7 +37,9 @@ export class Network {
   private readonly states = new Map<string, NsState>();
   readonly sockets = new Map<string, Socket[]>();
   /** Every connection a server accepted, in order: the last one is the backend that answered. */
-  readonly accepted: { netns: string; ip: Ip4; port: number }[] = [];
+  readonly accepted: { netns: string; ip: Ip4; port: number; peer?: { ip: Ip4; port: number } }[] = [];
+  /** Every datagram a UDP server socket received (logical packet number, and the source its socket saw). */
+  readonly datagrams: { netns: string; ip: Ip4; port: number; peer: { ip: Ip4; port: number }; packet: number }[] = [];
   private nextPacket = 1;
   /** Set while a packet moves, so steps can say which packet they are about. */
   current = 0;
@@ -88,8 +91,11 @@ export class Network {
     });
   }
 
-  /** Runs scheduled work in time order until nothing is left or `until` is passed. */
-  runUntil(until: number): void {
+  /**
+   * Runs scheduled work in time order until nothing is left, `until` is
+   * passed, or `keepGoing` says the next event (at its time) should wait.
+   */
+  runUntil(until: number, keepGoing?: (time: number) => boolean): void {
     for (;;) {
       let best = -1;
       for (let i = 0; i < this.queue.length; i++) {
@@ -99,7 +105,7 @@ export class Network {
       }
       if (best < 0) return;
       const next = this.queue[best]!;
-      if (next.time > until) return;
+      if (next.time > until || (keepGoing && !keepGoing(next.time))) return;
       this.queue.splice(best, 1);
       if (next.time > this.now) this.now = next.time;
       next.run();

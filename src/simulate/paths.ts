@@ -23,7 +23,7 @@ export interface PathResult {
   result: FlowResult;
 }
 
-const MAX_PATHS = 256;
+export const MAX_PATHS = 256;
 
 export function allPaths(world: World, input: FlowInput, seed: number): { paths: PathResult[]; truncated: boolean } {
   const paths: PathResult[] = [];

@@ -43,6 +43,7 @@ export function deliverToSocket(net: Network, nsId: string, dev: Link, skb: Skb)
   if (p.kind !== "tcp" && p.kind !== "udp") return;
   const sock = findSocket(net, nsId, p.kind, ip.dst, p.dport, ip.src, p.sport);
   if (sock) {
+    if (p.kind === "udp" && sock.remoteIp === undefined) net.datagrams.push({ netns: nsId, ip: ip.dst, port: p.dport, peer: { ip: ip.src, port: p.sport }, packet: skb.id });
     net.advance(LATENCY.stack);
     sock.receive(net, nsId, skb);
     return;

@@ -53,6 +53,14 @@ export class TcpConn implements Socket {
   /** Bytes the peer sent, as the application read them. */
   received: Uint8Array[] = [];
   finSent = false;
+  /** When the socket entered TIME_WAIT (netstat lists it for 60 s more). */
+  timeWaitSince?: number;
+  /** Accepted on an IPv6 (dual-stack) listener: netstat says tcp6 and the addresses are v4-mapped. */
+  v6 = false;
+  /** The ICMP destination-unreachable code that failed connect() (0 net, 1 host, 3 port…). */
+  icmpCode?: number;
+  /** The process holding the socket (a server's; a client's process has exited by the time anyone looks). */
+  owner?: { pid: number; program: string };
 
   constructor(
     readonly nsId: string,
@@ -165,6 +173,7 @@ export class TcpConn implements Socket {
         }
       } else if (this.state === "FIN_WAIT1" || this.state === "FIN_WAIT2") {
         this.state = "TIME_WAIT";
+        this.timeWaitSince = net.now;
         net.advance(LATENCY.stack * 6);
         this.sendAck();
         this.app.ended?.(this, "closed");
@@ -180,6 +189,7 @@ export class TcpConn implements Socket {
 
   icmpError(net: Network, _nsId: string, code: number, from: Ip4): void {
     if (this.state !== "SYN_SENT") return;
+    this.icmpCode = code;
     this.closeSocket();
     net.step("socket", this.nsId, `ICMP ${code === 3 ? "port" : code === 0 ? "net" : "host"} unreachable from ${formatIp4(from)}: connect() fails`);
     this.app.ended?.(this, code === 3 ? "refused" : "unreachable");

@@ -4,7 +4,7 @@ import { cat } from "./cat.js";
 import { ipTool } from "./ip.js";
 import { iptablesTool } from "./iptables.js";
 import { iptablesSaveTool } from "./iptables-save.js";
-import { bridgeTool, brctlTool, ifconfigTool, ipsetTool, ipvsadmTool, netstatTool, routeTool } from "./small-tools.js";
+import { bridgeTool, brctlTool, ifconfigTool, ipsetTool, ipvsadmTool, routeTool } from "./small-tools.js";
 import type { Tool } from "./tool.js";
 
 export const TOOLS: ReadonlyMap<string, { run: Tool; usage: string }> = new Map([
@@ -13,7 +13,6 @@ export const TOOLS: ReadonlyMap<string, { run: Tool; usage: string }> = new Map(
   ["ip", { run: ipTool, usage: "ip [-4] addr|link|route|neigh [show [dev IFACE] | table local]" }],
   ["bridge", { run: bridgeTool, usage: "bridge fdb | bridge link" }],
   ["route", { run: routeTool, usage: "route -n" }],
-  ["netstat", { run: netstatTool, usage: "netstat -rn" }],
   ["ifconfig", { run: ifconfigTool, usage: "ifconfig [-a] [IFACE]" }],
   ["brctl", { run: brctlTool, usage: "brctl show" }],
   ["ipvsadm", { run: ipvsadmTool, usage: "ipvsadm -Ln" }],

@@ -1,9 +1,9 @@
-// bridge, route, ifconfig, brctl, netstat -rn, ipvsadm, ipset: the other
+// bridge, route, ifconfig, brctl, ipvsadm, ipset: the other
 // inspection tools people run on nodes, each with the options they use.
 
 import { DeviceNotFoundError, bridgeFdb, bridgeLink } from "../render/iproute2.js";
 import { ipsetList, ipvsadmLn } from "../render/ipvs.js";
-import { brctlShow, netstatRn, routeN } from "../render/nettools.js";
+import { brctlShow, routeN } from "../render/nettools.js";
 import { ifconfig } from "../render/nettools-ifconfig.js";
 import { fail, ok, type Tool } from "./tool.js";
 
@@ -18,11 +18,6 @@ export const bridgeTool: Tool = (argv, { ns }) => {
 export const routeTool: Tool = (argv, { ns }) => {
   if (argv.length === 1 && (argv[0] === "-n" || argv[0] === "-en" || argv[0] === "-ne")) return ok(routeN(ns));
   return fail("k8s-nettrace: route is supported as `route -n` (without -n it looks names up in DNS)", 2);
-};
-
-export const netstatTool: Tool = (argv, { ns }) => {
-  if (argv.length === 1 && /^-(rn|nr)$/.test(argv[0]!)) return ok(netstatRn(ns));
-  return fail("k8s-nettrace: netstat is supported as `netstat -rn` here (the shell adds -nlp and friends)", 2);
 };
 
 export const ifconfigTool: Tool = (argv, { ns }) => {

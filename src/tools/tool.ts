@@ -1,13 +1,27 @@
-// The Linux tools `exec` (and later the shell) can run inside a simulated
-// namespace. Each reads the namespace's state and prints what the real tool
-// prints; none of them changes state.
+// The Linux tools `exec` and the shell can run inside a simulated namespace.
+// Inspection tools read the namespace's state and print what the real tool
+// prints; network clients (curl, dig, ping, nc) run a flow on the live
+// network, which remembers it (conntrack, sockets, captures) for the tools
+// that look afterwards (conntrack -L, netstat, tcpdump).
 
 import type { CompiledCluster } from "../compile/compiled-cluster.js";
+import type { Cluster } from "../model/cluster.js";
 import type { Netns } from "../model/kernel.js";
+import type { LiveNetwork } from "../simulate/live.js";
 
 export interface ToolEnv {
   world: CompiledCluster;
   ns: Netns;
+  cluster: Cluster;
+  live: LiveNetwork;
+  /** What a pipe feeds the tool; undefined when it reads the terminal. */
+  stdin?: string;
+  /** The program's hostname (a pod's name inside a pod). */
+  hostname: string;
+  /** Which variant of the tool the place has: busybox applets print differently. */
+  flavour: "gnu" | "busybox";
+  /** Output that appears later, after whatever command is running then (a background capture). */
+  notify(text: string): void;
 }
 
 export interface ToolResult {
@@ -15,6 +29,11 @@ export interface ToolResult {
   stderr: string;
   /** The tool's own exit status, as the real one would return it. */
   code: number;
+  /**
+   * The same output in the order a terminal shows it, when stdout and stderr
+   * interleave (curl -v: its `*` lines, the body, then "left intact").
+   */
+  ordered?: { stream: "stdout" | "stderr"; text: string }[];
 }
 
 export type Tool = (argv: string[], env: ToolEnv) => ToolResult;

@@ -1,6 +1,6 @@
 // Runs the real CLI in memory: same commands, same output, no subprocess.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Context } from "../../src/cli/context.js";
 import { run } from "../../src/cli/main.js";
 
@@ -22,6 +22,7 @@ export async function runCli(argv: string[], env: Record<string, string> = {}): 
     writeFile: (p, d) => writeFileSync(p, d),
     mkdir: (p) => void mkdirSync(p, { recursive: true }),
     exists: (p) => existsSync(p),
+    rename: (from, to) => renameSync(from, to),
   };
   const code = await run(ctx, argv);
   return { stdout, stderr, code };

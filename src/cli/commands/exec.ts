@@ -1,17 +1,21 @@
-// `k8s-nettrace exec TARGET -- COMMAND [ARGS...]`: run a Linux tool inside a
-// node's or pod's simulated namespace and print exactly what it prints.
+// `k8s-nettrace exec TARGET -- COMMAND [ARGS...]`: run a program the way
+// `nsenter --net` does on the node: the node's tools (iptables-save, ip, ss,
+// conntrack, curl, tcpdump…) inside a node's or pod's network namespace, and
+// print exactly what they print.
 
-import { CompiledCluster } from "../../compile/compiled-cluster.js";
-import { TOOLS, supportedList } from "../../tools/registry.js";
+import type { Cluster } from "../../model/cluster.js";
+import { SHELL_COMMANDS, usageLines } from "../../shell/commands.js";
+import { interpreterFor, type Place } from "../../shell/places.js";
+import { Session } from "../../shell/session.js";
 import { loadClusterOrExit } from "../cluster-input.js";
 import type { Context } from "../context.js";
 import { ExitError, usage } from "../errors.js";
 import { type Target, resolveTarget } from "../targets.js";
-import type { Cluster } from "../../model/cluster.js";
 
 export interface ExecOptions {
   file?: string;
   container?: string;
+  seed?: string;
 }
 
 /** Containers of a pod share its network namespace (the pause model): any of them shows the same state. */
@@ -39,19 +43,30 @@ function splitWords(words: string[], options: ExecOptions): { command: string[];
   return { command: words.slice(dash + 1), options: opts };
 }
 
+export function execSupportedList(): string {
+  return usageLines("node");
+}
+
+function placeOf(cluster: Cluster, where: Target, container: string | undefined): Place {
+  if (where.kind !== "pod") return { kind: where.kind, name: where.id };
+  const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === where.id)!;
+  const c = pod.containers.find((x) => x.name === container) ?? pod.containers[0]!;
+  return { kind: "pod", pod, container: c, interpreter: interpreterFor(c, "sh") ?? "dash", via: "kubectl" };
+}
+
 export function execCommand(ctx: Context, target: string, words: string[], given: ExecOptions): void {
   const { command, options } = splitWords(words, given);
-  if (command.length === 0) throw usage("exec needs a command after the target", `e.g. k8s-nettrace exec ${target} -- iptables-save\nsupported commands:\n${supportedList()}`);
-  const [name, ...args] = command as [string, ...string[]];
-  const tool = TOOLS.get(name);
-  if (!tool) throw usage(`"${name}" is not a command k8s-nettrace can run in a simulated namespace`, `supported commands:\n${supportedList()}`);
+  if (command.length === 0) throw usage("exec needs a command after the target", `e.g. k8s-nettrace exec ${target} -- iptables-save\nsupported commands:\n${execSupportedList()}`);
+  const name = command[0]!;
+  if (!SHELL_COMMANDS.lookup(name, "node") || ["ssh", "exit", "logout", "help", "history", "clear"].includes(name)) {
+    throw usage(`"${name}" is not a command k8s-nettrace can run in a simulated namespace`, `supported commands:\n${execSupportedList()}`);
+  }
+  if (options.seed !== undefined && !/^\d+$/.test(options.seed)) throw usage(`--seed ${options.seed}: the seed must be a whole number`);
   const cluster = loadClusterOrExit(ctx, options.file);
   const where = resolveTarget(cluster, target);
   if (options.container !== undefined) checkContainer(cluster, where, options.container);
-  const world = new CompiledCluster(cluster);
-  const ns = world.netns(where.id);
-  if (!ns) throw new Error(`internal: no namespace for ${where.kind} ${where.id}`);
-  const result = tool.run(args, { world, ns });
+  const session = new Session(cluster, SHELL_COMMANDS, { seed: Number(options.seed ?? "1"), start: placeOf(cluster, where, options.container), nsenter: true });
+  const result = session.runArgv(command);
   ctx.stdout.write(result.stdout);
   if (result.stderr) ctx.stderr.write(result.stderr);
   if (result.code !== 0) throw new ExitError(result.code);

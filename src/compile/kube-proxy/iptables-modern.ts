@@ -3,10 +3,10 @@
 // syncProxyRules, as summarised in reference kube-proxy.md §2.
 
 import type { Cluster, Node } from "../../model/cluster.js";
-import type { Rule } from "../../netfilter/rule.js";
+import type { Match, Rule } from "../../netfilter/rule.js";
 import type { RuleSet } from "../ruleset.js";
 import type { KubeProxyFeatures } from "./features.js";
-import { MASQ_MARK, REJECT, comment, ctstate, dnat, dstLocal, host, jumpTo, l4, mark, net, probabilityText, proto, rule, srcLocal, statistic } from "./rules.js";
+import { MASQ_MARK, NO_MATCHES, REJECT, comment, ctstate, dnat, dstLocal, host, jumpTo, l4, mark, net, probabilityText, proto, rule, srcLocal, statistic } from "./rules.js";
 import { type EndpointInfo, type PortInfo, portInfos, totalEndpoints } from "./service-ports.js";
 import { sharedChain } from "./shared-chains.js";
 
@@ -86,16 +86,17 @@ export function localnetRule(): Rule {
 function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortInfo, f: KubeProxyFeatures, large: boolean): void {
   const { svc, port, name, proto: p, hash } = info;
   const origin = info.origin;
-  const svcChain = `KUBE-SVC-${hash}`;
+  const svcChain = info.svcChain;
   const svlChain = `KUBE-SVL-${hash}`;
   const extChain = `KUBE-EXT-${hash}`;
   const fwChain = `KUBE-FW-${hash}`;
   const all = info.endpoints;
-  const local = all.filter((e) => e.ep.node === node.name);
   const hasEndpoints = all.length > 0;
   const externallyAccessible = svc.type !== "ClusterIP" || svc.externalIPs.length > 0;
   const internalLocal = svc.internalTrafficPolicy === "Local";
   const externalLocal = svc.externalTrafficPolicy === "Local" && svc.type !== "ClusterIP";
+  // Only a Local policy looks at which endpoints run on this node.
+  const local = internalLocal || externalLocal ? all.filter((e) => e.ep.node === node.name) : NO_ENDPOINTS;
   const hasInternalEndpoints = internalLocal ? local.length > 0 : hasEndpoints;
   const hasExternalEndpoints = externalLocal ? local.length > 0 : hasEndpoints;
   const usesCluster = hasEndpoints && (!internalLocal || (externallyAccessible && !externalLocal));
@@ -110,11 +111,15 @@ function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortI
   const filterComment = hasEndpoints ? `${name} has no local endpoints` : `${name} has no endpoints`;
   const filterTarget = hasEndpoints ? ({ t: "DROP" } as const) : REJECT;
 
+  // The same rule on every node: built once per service port (10,000 per node at L).
+  const shared = sharedRules(info);
   if (hasInternalEndpoints) {
-    rs.append("nat", "KUBE-SERVICES", rule({ dst: host(cip), proto: proto(p), matches: [comment(`${name} cluster IP`), dport], target: jumpTo(internalChain) }, origin));
+    shared.clusterIP ??= rule({ dst: host(cip), proto: proto(p), matches: [comment(`${name} cluster IP`), dport], target: jumpTo(internalChain) }, origin);
+    rs.append("nat", "KUBE-SERVICES", shared.clusterIP);
   } else {
     // With endpoints elsewhere this is internalTrafficPolicy Local with none here: DROP, else REJECT.
-    rs.append("filter", "KUBE-SERVICES", rule({ dst: host(cip), proto: proto(p), matches: [comment(filterComment), dport], target: filterTarget }, origin));
+    shared.noEndpoints ??= rule({ dst: host(cip), proto: proto(p), matches: [comment(filterComment), dport], target: filterTarget }, origin);
+    rs.append("filter", "KUBE-SERVICES", shared.noEndpoints);
   }
   for (const ip of svc.externalIPs) {
     if (hasEndpoints) rs.append("nat", "KUBE-SERVICES", rule({ dst: host(ip), proto: proto(p), matches: [comment(`${name} external IP`), dport], target: jumpTo(extChain) }, origin));
@@ -148,8 +153,27 @@ function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortI
     const head = hasInternalEndpoints && internalChain === svlChain && masq ? [masq] : [];
     rs.setRules("nat", svlChain, [...head, ...toEndpointRules(info, local, large)]);
   }
-  const reachable = new Set<EndpointInfo>([...(usesCluster ? all : []), ...(usesLocal ? local : [])]);
+  const reachable = usesLocal ? new Set<EndpointInfo>([...(usesCluster ? all : []), ...local]) : usesCluster ? all : NO_ENDPOINTS;
   for (const e of reachable) rs.setRules("nat", e.sepChain, sharedChain(cluster, e.sepChain, () => endpointRules(info, e, large)));
+}
+
+const NO_ENDPOINTS: readonly EndpointInfo[] = Object.freeze([]);
+
+/** Node-independent rules of a service port, built by the first node that needs them. */
+interface SharedRules {
+  clusterIP?: Rule;
+  noEndpoints?: Rule;
+}
+
+const sharedByPort = new WeakMap<PortInfo, SharedRules>();
+
+function sharedRules(info: PortInfo): SharedRules {
+  let shared = sharedByPort.get(info);
+  if (!shared) {
+    shared = {};
+    sharedByPort.set(info, shared);
+  }
+  return shared;
 }
 
 /** First rule of the internal chain: masquerade what does not come from a pod (or everything with masqueradeAll). */
@@ -192,7 +216,7 @@ function writeFirewallChain(rs: RuleSet, node: Node, info: PortInfo, fw: string,
 }
 
 /** KUBE-SVC/SVL → KUBE-SEP: affinity checks first, then the random split (1/n, 1/(n-1), ..., last always). */
-function toEndpointRules(info: PortInfo, endpoints: EndpointInfo[], large: boolean): Rule[] {
+function toEndpointRules(info: PortInfo, endpoints: readonly EndpointInfo[], large: boolean): Rule[] {
   const out: Rule[] = [];
   const { svc, name, origin } = info;
   const epComment = (e: EndpointInfo) => (large ? [] : [comment(`${name} -> ${e.text}`)]);
@@ -203,8 +227,8 @@ function toEndpointRules(info: PortInfo, endpoints: EndpointInfo[], large: boole
   }
   const n = endpoints.length;
   endpoints.forEach((e, i) => {
-    const stat = i < n - 1 ? [statistic(probabilityText(n - i, 10))] : [];
-    out.push(rule({ matches: [...epComment(e), ...stat], target: jumpTo(e.sepChain) }, origin));
+    const stat = i < n - 1 ? [statistic(probabilityText(n - i, 10))] : NO_MATCHES;
+    out.push(rule({ matches: large ? stat : [...epComment(e), ...stat], target: jumpTo(e.sepChain) }, origin));
   });
   return out;
 }
@@ -213,10 +237,22 @@ function toEndpointRules(info: PortInfo, endpoints: EndpointInfo[], large: boole
 function endpointRules(info: PortInfo, e: EndpointInfo, large: boolean): Rule[] {
   const { svc, name, proto: p } = info;
   const origin = { ...info.origin, object: `${info.origin.object} endpoint ${e.text}` };
-  const c = large ? [] : [comment(name)];
-  const affinity = svc.sessionAffinity === "ClientIP" ? [{ m: "recent" as const, op: "set" as const, name: e.sepChain, reap: false, mask: "255.255.255.255", side: "rsource" as const, neg: false }] : [];
+  const c = large ? NO_MATCHES : [comment(name)];
+  const affinity = svc.sessionAffinity === "ClientIP" ? [{ m: "recent" as const, op: "set" as const, name: e.sepChain, reap: false, mask: "255.255.255.255", side: "rsource" as const, neg: false }] : NO_MATCHES;
   return [
-    rule({ src: host(e.ep.ip), matches: [...c], target: jumpTo("KUBE-MARK-MASQ") }, origin),
-    rule({ proto: proto(p), matches: [...c, ...affinity, l4(p)], target: dnat(e.text) }, origin),
+    rule({ src: host(e.ep.ip), matches: c, target: jumpTo("KUBE-MARK-MASQ") }, origin),
+    rule({ proto: proto(p), matches: c.length === 0 && affinity.length === 0 ? onlyL4(p) : [...c, ...affinity, l4(p)], target: dnat(e.text) }, origin),
   ];
+}
+
+const onlyL4Lists = new Map<string, Match[]>();
+
+/** `-m tcp` alone, the match list of every KUBE-SEP DNAT rule in large-cluster mode. */
+function onlyL4(p: string): Match[] {
+  let list = onlyL4Lists.get(p);
+  if (!list) {
+    list = Object.freeze([l4(p)]) as unknown as Match[];
+    onlyL4Lists.set(p, list);
+  }
+  return list;
 }

@@ -6,7 +6,7 @@
 import { formatIp4 } from "../../model/addr.js";
 import type { Cluster, Endpoint, Service, ServicePort } from "../../model/cluster.js";
 import type { Origin } from "../../netfilter/rule.js";
-import { endpointChain, hash16 } from "./chain-names.js";
+import { chainName, endpointChain, hash16 } from "./chain-names.js";
 
 export interface EndpointInfo {
   ep: Endpoint;
@@ -24,6 +24,8 @@ export interface PortInfo {
   proto: string;
   /** 16-character suffix shared by KUBE-SVC/SVL/EXT/FW/XLB chains of this port. */
   hash: string;
+  /** KUBE-SVC-<hash>, named once for every node. */
+  svcChain: string;
   /** Sorted by `ip:port` as plain strings (byte order), as kube-proxy sorts them. */
   endpoints: EndpointInfo[];
   origin: Origin;
@@ -66,7 +68,8 @@ function buildInfos(cluster: Cluster, minor: number): PortInfo[] {
       for (const e of endpoints) e.sepChain = endpointChain(name, proto, e.text);
       const portLabel = port.name ? ` port ${port.name}` : ` port ${port.port}/${port.protocol}`;
       const origin: Origin = { by: "kube-proxy", object: `Service ${svc.namespace}/${svc.name}${portLabel}`, at: port.at.length ? port.at : svc.at };
-      out.push({ svc, port, name, proto, hash: hash16(name + proto), endpoints, origin });
+      const hash = hash16(name + proto);
+      out.push({ svc, port, name, proto, hash, svcChain: chainName("KUBE-SVC-", hash), endpoints, origin });
     }
   }
   // kube-proxy walks a Go map (random order per sync); we fix the order by svcPortName,

@@ -4,7 +4,7 @@
 
 import { type Ip4, formatIp4 } from "../../model/addr.js";
 import type { DnsZone } from "../../model/kernel.js";
-import type { DnsMessage, DnsRecord } from "../../packet/dns.js";
+import { type DnsMessage, type DnsRecord, ednsOpt } from "../../packet/dns.js";
 import type { Ipv4Packet } from "../../packet/ipv4.js";
 import type { UdpDatagram } from "../../packet/udp.js";
 import { ipOutput } from "../ip-stack.js";
@@ -30,9 +30,14 @@ export function dnsServer(zone: DnsZone, port: number): Socket {
       if (!q) return;
       const name = q.name.replace(/\.$/, "").toLowerCase();
       const ans = zone.answer(name, String(q.type));
-      net.step("app", nsId, `DNS server: ${q.type}? ${q.name} → ${ans.rcode}${ans.addresses.length && q.type === "A" ? ` ${ans.addresses.map(formatIp4).join(", ")}` : ""}`);
-      const answers: DnsRecord[] = q.type === "A" ? ans.addresses.map((ip) => ({ name: q.name, class: 1, ttl: ans.ttl, data: { type: "A", address: ip } })) : [];
+      net.step("app", nsId, `DNS server: ${q.type}? ${q.name} → ${ans.rcode}${ans.addresses.length && q.type === "A" ? ` ${ans.addresses.map(formatIp4).join(", ")}` : ""}${q.type === "PTR" && ans.names ? ` ${ans.names.join(", ")}` : ""}`);
+      const answers: DnsRecord[] =
+        q.type === "A" ? ans.addresses.map((ip) => ({ name: q.name, class: 1, ttl: ans.ttl, data: { type: "A", address: ip } }))
+        : q.type === "PTR" ? (ans.names ?? []).map((target) => ({ name: q.name, class: 1, ttl: ans.ttl, data: { type: "PTR", target } }))
+        : [];
       const authority: DnsRecord[] = answers.length === 0 && ans.soa ? [soaRecord(ans.soa)] : [];
+      // A server that speaks EDNS answers an EDNS query with its own OPT record (no cookie echoed).
+      const edns = zone.ednsSize !== undefined && (query.additional ?? []).some((r) => r.data.type === "OPT");
       const reply: DnsMessage = {
         kind: "dns",
         id: query.id,
@@ -40,7 +45,7 @@ export function dnsServer(zone: DnsZone, port: number): Socket {
         questions: query.questions,
         answers,
         authority,
-        additional: [],
+        additional: edns ? [ednsOpt(zone.ednsSize!)] : [],
       };
       const out: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: reply } };
       net.later(LATENCY.app, () => ipOutput(net, nsId, out, { id: skb.id, flowHash: 0, csumPartial: true }));

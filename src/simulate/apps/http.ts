@@ -7,15 +7,21 @@ import { simDate } from "../../model/clock.js";
 
 const encoder = new TextEncoder();
 
-export type HttpClientKind = "curl" | "wget";
+/** curl 7.88 (Debian 12), busybox wget, GNU wget 1.21. */
+export type HttpClientKind = "curl" | "wget" | "wget-gnu";
 
-/** curl/8.x: `GET / HTTP/1.1`, Host, User-Agent, Accept; keeps the connection alive and closes it when done. */
-export function httpRequest(kind: HttpClientKind, host: string, path = "/"): Uint8Array {
-  if (kind === "wget") {
-    // busybox wget asks the server to close: the response ends with the server's FIN.
-    return encoder.encode(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: Wget\r\nConnection: close\r\n\r\n`);
-  }
-  return encoder.encode(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: curl/8.4.0\r\nAccept: */*\r\n\r\n`);
+/**
+ * The request each client sends: curl keeps the connection alive and closes
+ * it when done; busybox wget asks the server to close (the response ends
+ * with the server's FIN); GNU wget asks for keep-alive and identity encoding.
+ */
+export function httpRequest(kind: HttpClientKind, host: string, path = "/", extra: readonly string[] = [], method = "GET"): Uint8Array {
+  const headers = (lines: string[]) => encoder.encode(`${method} ${path} HTTP/1.1\r\n${[...lines, ...extra].map((l) => `${l}\r\n`).join("")}\r\n`);
+  if (kind === "wget") return headers([`Host: ${host}`, "User-Agent: Wget", "Connection: close"]);
+  if (kind === "wget-gnu") return headers([`Host: ${host}`, "User-Agent: Wget/1.21.3", "Accept: */*", "Accept-Encoding: identity", "Connection: Keep-Alive"]);
+  // curl puts -H headers after its own, replacing one of the same name.
+  const own = [`Host: ${host}`, "User-Agent: curl/7.88.1", "Accept: */*"].filter((h) => !extra.some((e) => e.split(":")[0]!.toLowerCase() === h.split(":")[0]!.toLowerCase()));
+  return headers(own);
 }
 
 const PAGE_OLD = `<!DOCTYPE html>

@@ -38,8 +38,10 @@ function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
       let handler: TcpApp = {};
       const conn = new TcpConn(nsId, skb.ip.dst, seg.dport, skb.ip.src, seg.sport, net, { established: (c) => handler.established?.(c), data: (c, d) => handler.data?.(c, d), peerClosed: (c) => handler.peerClosed?.(c), ended: (c, h) => handler.ended?.(c, h) }, "server");
       handler = app(conn);
+      conn.v6 = l.proto === "tcp6";
+      conn.owner = { pid: l.pid, program: l.program };
       net.socketsOf(nsId).push(conn);
-      net.accepted.push({ netns: nsId, ip: skb.ip.dst, port: seg.dport });
+      net.accepted.push({ netns: nsId, ip: skb.ip.dst, port: seg.dport, peer: { ip: skb.ip.src, port: seg.sport } });
       net.step("socket", nsId, `${l.program} accepts a connection from ${formatIp4(skb.ip.src)}:${seg.sport} on ${formatIp4(skb.ip.dst)}:${seg.dport}`);
       conn.receive(net, nsId, skb);
     },
@@ -48,6 +50,8 @@ function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
 
 function appFor(net: Network, nsId: string, l: Listener, conn: TcpConn): TcpApp {
   if (l.app === "proxy") return userspaceProxy(net, nsId, l, conn);
+  if (l.app === "tls") return tlsServer(net);
+  if (l.app === "ssh") return sshServer(net);
   if (l.app === "mysql") {
     const salt = Uint8Array.from({ length: 20 }, () => net.rng.int(33, 126));
     return mysqlServer(conn, (l.software ?? "mysql/5.7.44").split("/")[1]!, salt, (us, run) => net.later(us, run));
@@ -57,6 +61,23 @@ function appFor(net: Network, nsId: string, l: Listener, conn: TcpConn): TcpApp 
   return {
     data: (c) => net.later(LATENCY.app * 5, () => serveHttp(c, respond)),
     // A keep-alive server closes its side as soon as the client does.
+    peerClosed: (c) => c.close(),
+  };
+}
+
+/** A Go HTTPS server (kubelet) given plain HTTP: net/http answers 400 and closes. */
+function tlsServer(net: Network): TcpApp {
+  const reply = new TextEncoder().encode("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
+  return { data: (c) => net.later(LATENCY.app, () => c.write(reply, true)), peerClosed: (c) => c.close() };
+}
+
+/** sshd speaks first (its identification string); anything but SSH from the client gets a complaint and a close. */
+function sshServer(net: Network): TcpApp {
+  const banner = new TextEncoder().encode("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
+  const invalid = new TextEncoder().encode("Invalid SSH identification string.\r\n");
+  return {
+    established: (c) => net.later(LATENCY.app, () => c.write(banner)),
+    data: (c) => net.later(LATENCY.app, () => c.write(invalid, true)),
     peerClosed: (c) => c.close(),
   };
 }

@@ -1,0 +1,120 @@
+// Every path a flow can take through the `statistic` rules, enumerated without
+// simulating the product of independent choices.
+//
+// A flow to a service by name makes two kinds of choice: the DNS lookup's
+// (which CoreDNS replica KUBE-SVC picks for the resolver's UDP socket) and the
+// connection's (which backend). They are made for different conntrack entries
+// and cannot see each other, so 15 replicas × 15 backends is 225 paths but
+// needs 29 runs: every DNS choice with the connection's first choice, and
+// every connection choice behind the first DNS choice. The assumption is
+// checked, not trusted: a DNS choice whose run differs from its group's
+// representative in anything a check judges (verdict, server, source seen,
+// capture points) gets all its connection choices simulated too.
+
+import type { World } from "../model/kernel.js";
+import { type FlowInput, type FlowResult, runFlow } from "../simulate/flow.js";
+import type { Chooser } from "../simulate/network.js";
+import { type Observation, observe } from "./judge.js";
+
+interface Made {
+  choice: boolean;
+  probability: number;
+  packet: number;
+}
+
+class RecordingChooser implements Chooser {
+  readonly made: Made[] = [];
+  constructor(private readonly script: readonly boolean[]) {}
+  decide(probability: number, _where: string, packet = 0): boolean {
+    // Outcomes that cannot happen (p = 0 or 1) are not branches.
+    const choice = probability >= 1 ? true : probability <= 0 ? false : (this.script[this.made.length] ?? true);
+    this.made.push({ choice, probability, packet });
+    return choice;
+  }
+}
+
+export interface Run {
+  result: FlowResult;
+  observed: Observation;
+  made: Made[];
+  /** How many of `made` the DNS lookup made (they come before the connection's first packet). */
+  dnsChoices: number;
+  /** The combined paths this run stands for, and their total probability. */
+  paths: number;
+  probability: number;
+}
+
+export interface Enumeration {
+  runs: Run[];
+  /** More runs were needed than the limit allowed. */
+  truncated: boolean;
+}
+
+const weight = (made: readonly Made[]): number => made.reduce((p, m) => p * (m.choice ? m.probability : 1 - m.probability), 1);
+
+/** The next unexplored branch among choices [from, to): flip the last "match" that could have gone the other way. */
+function next(made: readonly Made[], from: number, to: number): boolean[] | undefined {
+  for (let i = to - 1; i >= from; i--) {
+    const m = made[i]!;
+    if (m.choice && m.probability < 1) return [...made.slice(0, i).map((x) => x.choice), false];
+  }
+  return undefined;
+}
+
+/** What a check can see of a run; two runs with the same key are interchangeable for judging. */
+function judgedKey(o: Observation): string {
+  return JSON.stringify([o.verdict, o.server ?? null, o.sourceSeen ?? null, o.clientSource ?? null, [...o.points].sort()]);
+}
+
+export function enumeratePaths(world: World, input: FlowInput, seed: number, limit: number): Enumeration {
+  const runs: Run[] = [];
+  let truncated = false;
+  const simulate = (script: readonly boolean[]): Run | undefined => {
+    if (runs.length >= limit) {
+      truncated = true;
+      return undefined;
+    }
+    const chooser = new RecordingChooser(script);
+    const result = runFlow(world, input, { seed, chooser });
+    const request = result.keyPackets.request ?? Infinity;
+    const dns = chooser.made.findIndex((m) => m.packet >= request);
+    const run: Run = { result, observed: observe(result), made: chooser.made, dnsChoices: dns < 0 ? chooser.made.length : dns, paths: 0, probability: 0 };
+    runs.push(run);
+    return run;
+  };
+  // 1. Every DNS choice, the connection at its first choice.
+  const lookups: Run[] = [];
+  for (let script: boolean[] | undefined = []; script; ) {
+    const run = simulate(script);
+    if (!run) break;
+    lookups.push(run);
+    script = next(run.made, 0, run.dnsChoices);
+  }
+  // 2. Behind one representative per kind of lookup outcome, every connection choice.
+  const groups: { rep: Run; members: Run[] }[] = [];
+  for (const run of lookups) {
+    const group = groups.find((g) => judgedKey(g.rep.observed) === judgedKey(run.observed) && g.rep.result.resolved?.name === run.result.resolved?.name);
+    if (group) group.members.push(run);
+    else groups.push({ rep: run, members: [run] });
+  }
+  for (const { rep, members } of groups) {
+    const connections: Run[] = [rep];
+    for (let script = next(rep.made, rep.dnsChoices, rep.made.length); script; ) {
+      const run = simulate(script);
+      if (!run) break;
+      connections.push(run);
+      script = next(run.made, rep.dnsChoices, run.made.length);
+    }
+    // Path (lookup d, connection c) is judged by the run that simulated c behind the representative,
+    // except (d, first connection choice), which d's own run simulated.
+    for (const d of members) {
+      const pd = weight(d.made.slice(0, d.dnsChoices));
+      for (const c of connections) {
+        const judge = c === rep ? d : c;
+        judge.paths++;
+        judge.probability += pd * weight(c.made.slice(rep.dnsChoices));
+      }
+    }
+  }
+  return { runs, truncated };
+}
