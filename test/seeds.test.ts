@@ -25,7 +25,8 @@ test("000: iptables-save | grep 10.254.24.205 | grep 9200 prints exactly the rep
 
 test("000: the fluentd pod's ip route is the report's", async () => {
   const out = await run(["exec", "-f", "example:seed-000-userspace", "fluentd-elasticsearch-centos7-node-224", "--", "ip", "route"]);
-  assert.equal(out, "default via 172.16.60.1 dev eth0 \n172.16.60.0/24 dev eth0 proto kernel scope link src 172.16.60.2 \n");
+  // Verbatim from the report, double spaces included (iproute2 3.x printed " proto X " and friends).
+  assert.equal(out, "default via 172.16.60.1 dev eth0 \n172.16.60.0/24 dev eth0  proto kernel  scope link  src 172.16.60.2 \n");
 });
 
 test("000: every container of kube-dns-v9-y05vd shows the same ip addr and routes (one network namespace)", async () => {

@@ -70,7 +70,7 @@ test("interactive: history persists to the next session", { skip: oracleSkip("py
 
 test("interactive: a bad command never ends the session; colour only when allowed", { skip: oracleSkip("python3") }, () => {
   const r = drive([
-    { expect: "\\$ " }, { send: "nosuchtool --x\r" }, { expect: "-bash: nosuchtool: command not found" },
+    { expect: "\\$ " }, { send: "nosuchtool --x\r" }, { expect: "bash: nosuchtool: command not found" },
     { send: "ip route | grep 'unclosed\r" }, { expect: "not closed" },
     { expect: "\\$ " }, { send: "exit\r" }, { expect: "logout" },
   ], { K8S_NETTRACE_HISTORY: "", FORCE_COLOR: "1" });

@@ -4,9 +4,10 @@
 import { formatIp4 } from "../model/addr.js";
 import type { Cluster } from "../model/cluster.js";
 import type { Trace } from "../model/trace.js";
-import type { HttpClientKind } from "../simulate/apps/http.js";
+import { curlUserAgent, type HttpClientKind } from "../simulate/apps/http.js";
 import type { FlowInput, FlowResult } from "../simulate/flow.js";
 import { type FlowTarget, resolveFlow, resolveSource } from "./flow-target.js";
+import { podByKey } from "../load/cluster-index.js";
 
 export interface FlowPlan {
   target: FlowTarget;
@@ -31,6 +32,7 @@ export function planFlow(cluster: Cluster, src: string, dst: string, options: Pl
     port: target.port,
     protocol: target.protocol,
     client,
+    ...(client === "curl" ? { userAgent: curlUserAgent(podByKey(cluster, source.id)?.containers[0]?.image) } : {}),
     ...(options.request !== undefined ? { request: options.request.replace(/\\r\\n|\\n/g, "\r\n") } : {}),
   };
   return { target, input };
@@ -38,12 +40,12 @@ export function planFlow(cluster: Cluster, src: string, dst: string, options: Pl
 
 /** A busybox pod has wget, not curl; everything else is asked with curl. */
 export function defaultClient(cluster: Cluster, id: string): HttpClientKind {
-  const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === id);
+  const pod = podByKey(cluster, id);
   return pod?.containers.some((c) => /busybox/.test(c.image ?? "")) ? "wget" : "curl";
 }
 
 export function toTrace(cluster: Cluster, target: FlowTarget, r: FlowResult): Trace {
-  const backendPod = r.server ? cluster.pods.find((p) => `${p.namespace}/${p.name}` === r.server!.netns) : undefined;
+  const backendPod = r.server ? podByKey(cluster, r.server.netns) : undefined;
   return {
     flow: { src: target.from, dst: target.to, protocol: target.protocol, port: target.port },
     verdict: r.verdict,

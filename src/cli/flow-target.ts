@@ -11,6 +11,7 @@ import type { Cluster, Pod, Service, ServicePort } from "../model/cluster.js";
 import { dnsServiceIp } from "../compile/files.js";
 import { usage } from "./errors.js";
 import { resolveTarget } from "./targets.js";
+import { podByIp, podByKey } from "../load/cluster-index.js";
 
 export interface FlowTarget {
   /** Namespace id the client runs in. */
@@ -29,7 +30,7 @@ export interface FlowTarget {
 export function resolveSource(cluster: Cluster, text: string): { id: string; label: string } {
   const ip = parseIp4(text);
   if (ip !== undefined) {
-    const pod = cluster.pods.find((p) => p.ip === ip && !p.hostNetwork);
+    const pod = podByIp(cluster, ip);
     if (pod) return { id: `${pod.namespace}/${pod.name}`, label: `pod ${pod.namespace}/${pod.name}` };
     const node = cluster.nodes.find((n) => n.ip === ip);
     if (node) return { id: node.name, label: `node ${node.name}` };
@@ -39,7 +40,7 @@ export function resolveSource(cluster: Cluster, text: string): { id: string; lab
   }
   const t = resolveTarget(cluster, text);
   if (t.kind === "pod") {
-    const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === t.id)!;
+    const pod = podByKey(cluster, t.id)!;
     return pod.hostNetwork ? { id: pod.node, label: `pod ${t.id} (host network of ${pod.node})` } : { id: t.id, label: `pod ${t.id}` };
   }
   return { id: t.id, label: `${t.kind === "node" ? "node" : "external host"} ${t.id}` };
@@ -69,7 +70,7 @@ function pickPort(ports: ServicePort[], port: number | null, protocol: string | 
 
 export function resolveFlow(cluster: Cluster, src: { id: string; label: string }, dstText: string, protocolFlag: "tcp" | "udp" | "icmp" | undefined): FlowTarget {
   const { host, port } = splitPort(dstText);
-  const srcPod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === src.id);
+  const srcPod = podByKey(cluster, src.id);
   const namespace = srcPod?.namespace ?? "default";
   const base = { from: src.id, fromLabel: src.label };
   const literal = parseIp4(host);
@@ -80,7 +81,7 @@ export function resolveFlow(cluster: Cluster, src: { id: string; label: string }
   if (ext) return { ...base, to: formatIp4(ext.ip), port: port ?? ext.ports[0]?.port ?? 80, protocol: protocolFlag ?? (ext.ports[0]?.protocol.toLowerCase() as "tcp" | "udp" | undefined) ?? "tcp", toLabel: `external host ${ext.name} (${formatIp4(ext.ip)})` };
   const svc = serviceFor(cluster, namespace, host);
   if (svc) return serviceTarget(cluster, base, srcPod, svc, host, port, protocolFlag);
-  const pod = host.includes("/") ? cluster.pods.find((p) => `${p.namespace}/${p.name}` === host) : uniquePod(cluster, host);
+  const pod = host.includes("/") ? podByKey(cluster, host) : uniquePod(cluster, host);
   if (pod) return podTarget(base, pod, port, protocolFlag);
   const names = [...cluster.services.map((s) => (s.namespace === namespace ? s.name : `${s.name}.${s.namespace}`)), ...cluster.nodes.map((n) => n.name), ...cluster.pods.map((p) => p.name)];
   const guess = closest(host, names);
@@ -122,7 +123,7 @@ function addressTarget(cluster: Cluster, base: { from: string; fromLabel: string
     const protocol = protocolFlag ?? ((sp?.protocol.toLowerCase() as "tcp" | "udp" | undefined) ?? "tcp");
     return { ...base, to: formatIp4(ip), port: protocol === "icmp" ? null : (port ?? sp?.port ?? 80), protocol, toLabel: `ClusterIP of service ${svc.namespace}/${svc.name}` };
   }
-  const pod = cluster.pods.find((p) => p.ip === ip && !p.hostNetwork);
+  const pod = podByIp(cluster, ip);
   if (pod) return podTarget(base, pod, port, protocolFlag);
   const node = cluster.nodes.find((n) => n.ip === ip);
   const ext = cluster.externals.find((e) => e.ip === ip);

@@ -4,6 +4,7 @@
 import type { Cluster } from "../model/cluster.js";
 import { closest } from "../load/check.js";
 import { usage } from "./errors.js";
+import { podByKey } from "../load/cluster-index.js";
 
 export type Target = { kind: "node"; id: string } | { kind: "pod"; id: string } | { kind: "external"; id: string };
 
@@ -11,7 +12,7 @@ export function resolveTarget(cluster: Cluster, text: string): Target {
   if (cluster.nodes.some((n) => n.name === text)) return { kind: "node", id: text };
   if (cluster.externals.some((e) => e.name === text)) return { kind: "external", id: text };
   if (text.includes("/")) {
-    if (cluster.pods.some((p) => `${p.namespace}/${p.name}` === text)) return { kind: "pod", id: text };
+    if (podByKey(cluster, text)) return { kind: "pod", id: text };
   } else {
     const pods = cluster.pods.filter((p) => p.name === text);
     if (pods.length === 1) return { kind: "pod", id: `${pods[0]!.namespace}/${pods[0]!.name}` };

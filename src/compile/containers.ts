@@ -86,11 +86,29 @@ export function nodeContainers(cluster: Cluster, node: Node): RuntimeContainer[]
         pod,
         container: c.name,
         image: c.image ?? "busybox",
-        command: c.image && /busybox/.test(c.image) ? "sleep 3600" : "/docker-entrypoint.sh",
+        command: entrypoint(c.image ?? "busybox", cluster),
         name: dockerName(cluster, pod, c.name),
         networkMode: `container:${pauseId}`,
       });
     }
   }
   return out;
+}
+
+/**
+ * What an image runs when the pod spec gives no command: the entrypoint and
+ * command of well-known images; otherwise the binary named after the image,
+ * the convention most single-binary images follow.
+ */
+function entrypoint(image: string, cluster: Cluster): string {
+  const repo = image.replace(/[:@].*$/, "").split("/").pop()!;
+  if (repo === "busybox" || repo === "alpine") return "sh";
+  if (repo === "nginx") {
+    const tag = /:(\d+)\.(\d+)/.exec(image);
+    const modern = tag ? Number(tag[1]) > 1 || Number(tag[2]) >= 19 : minorOf(cluster.kubeProxy.version) >= 19;
+    return modern ? "/docker-entrypoint.sh nginx -g 'daemon off;'" : "nginx -g 'daemon off;'";
+  }
+  if (repo === "coredns") return "/coredns -conf /etc/coredns/Corefile";
+  if (repo === "mysql" || repo === "mariadb") return "docker-entrypoint.sh mysqld";
+  return `/${repo}`;
 }

@@ -11,6 +11,9 @@ import type { DnsAnswer, DnsSoa, DnsZone } from "../model/kernel.js";
 
 const TTL = 30;
 
+/** The root zone's SOA as an upstream resolver returns it with NXDOMAIN (serial: the simulated day). */
+const ROOT_SOA: DnsSoa = { zone: "", mname: "a.root-servers.net.", rname: "nstld.verisign-grs.com.", serial: 2023111400, refresh: 1800, retry: 900, expire: 604800, minimum: 86400 };
+
 export function clusterZone(cluster: Cluster, image: string): DnsZone {
   const domain = cluster.dns.domain;
   const soa: DnsSoa = { zone: domain, mname: `ns.dns.${domain}.`, rname: `hostmaster.${domain}.`, serial: SIM_EPOCH_SECONDS, refresh: 7200, retry: 1800, expire: 86400, minimum: TTL };
@@ -49,7 +52,13 @@ export function clusterZone(cluster: Cluster, image: string): DnsZone {
         if (!names) return { rcode: "SERVFAIL", addresses: [], ttl: TTL };
         return type === "PTR" ? { rcode: "NOERROR", addresses: [], names, ttl: TTL } : { rcode: "NOERROR", addresses: [], ttl: TTL };
       }
-      if (name !== domain && !name.endsWith(`.${domain}`)) return { rcode: "SERVFAIL", addresses: [], ttl: TTL };
+      if (name !== domain && !name.endsWith(`.${domain}`)) {
+        // CoreDNS forwards the rest upstream. What an upstream answers for a real name cannot be known
+        // here (SERVFAIL, as when the upstream is unreachable); a single label is no top-level domain,
+        // so the root answers NXDOMAIN. skydns of 2015 failed them all (seed 000).
+        if (!legacy && name !== "" && !name.includes(".")) return { rcode: "NXDOMAIN", addresses: [], soa: ROOT_SOA, ttl: TTL, forwarded: true };
+        return { rcode: "SERVFAIL", addresses: [], ttl: TTL };
+      }
       if (!services) index();
       let addresses = services!.get(name);
       if (!addresses && pods!.has(name)) addresses = [ipFromPodName(name)];

@@ -41,12 +41,19 @@ export function hostsFile(pod: Pod): string {
   ].join("\n");
 }
 
-/** A node's /etc/hosts: itself and the other nodes by name, as cluster installers write it. */
+const hostsFiles = new WeakMap<Cluster, string>();
+
+/** A node's /etc/hosts: itself and the other nodes by name, as cluster installers write it (the same on every node and external host, so written once). */
 export function nodeHostsFile(cluster: Cluster): string {
-  const lines = ["127.0.0.1   localhost localhost.localdomain", "::1         localhost localhost.localdomain"];
-  for (const n of cluster.nodes) lines.push(`${formatIp4(n.ip)} ${n.name}`);
-  for (const e of cluster.externals) lines.push(`${formatIp4(e.ip)} ${e.name}`);
-  return lines.join("\n") + "\n";
+  let text = hostsFiles.get(cluster);
+  if (text === undefined) {
+    const lines = ["127.0.0.1   localhost localhost.localdomain", "::1         localhost localhost.localdomain"];
+    for (const n of cluster.nodes) lines.push(`${formatIp4(n.ip)} ${n.name}`);
+    for (const e of cluster.externals) lines.push(`${formatIp4(e.ip)} ${e.name}`);
+    text = lines.join("\n") + "\n";
+    hostsFiles.set(cluster, text);
+  }
+  return text;
 }
 
 /** kube-flannel.yml's /etc/cni/net.d/10-flannel.conflist (§A7); cniVersion appeared in flannel 0.12. */

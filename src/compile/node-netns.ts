@@ -77,7 +77,14 @@ export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeL
   }
   if (cluster.kubeProxy.mode === "ipvs") links.push(kubeIpvs0(cluster, node, index++, featuresOf(cluster)));
   // flanneld programs the other nodes' leases when it starts, before any pod exists.
-  for (const remote of cluster.nodes) if (remote !== node) programRemote(cluster, remote, overlay, nic.name, routes, neigh, fdb);
+  const leases = remoteLeases(cluster, overlay?.name, nic.name);
+  for (const remote of cluster.nodes) {
+    if (remote === node) continue;
+    const lease = leases[remote.index]!;
+    for (const e of lease.neigh) neigh.push(e);
+    for (const e of lease.fdb) fdb.push(e);
+    for (const e of lease.routes) routes.push(e);
+  }
   if (network.backend === "udp" && overlay) {
     routes.push({ table: "main", type: "unicast", dst: cluster.network.podCIDR, dev: overlay.name, scope: "global", origin: `flanneld (udp backend): the whole Network ${formatCidr(cluster.network.podCIDR)} via flannel0` });
   }
@@ -169,8 +176,37 @@ function overlayDevice(cluster: Cluster, node: Node, index: number, qdisc: strin
   return undefined;
 }
 
+interface LeaseEntries {
+  routes: Route[];
+  neigh: Neigh[];
+  fdb: FdbEntry[];
+}
+
+const leaseCache = new WeakMap<Cluster, Map<string, LeaseEntries[]>>();
+
+/**
+ * The entries flanneld programs for each node's lease, by node index. They are the same on
+ * every other node (given the overlay device and NIC names), so they are built once per
+ * cluster and shared: at 5,000 nodes that is 15,000 objects once instead of per node.
+ */
+function remoteLeases(cluster: Cluster, overlay: string | undefined, nic: string): LeaseEntries[] {
+  let byDevices = leaseCache.get(cluster);
+  if (!byDevices) leaseCache.set(cluster, (byDevices = new Map()));
+  const key = `${overlay ?? ""}\u0000${nic}`;
+  let leases = byDevices.get(key);
+  if (!leases) {
+    leases = cluster.nodes.map((remote) => {
+      const entries: LeaseEntries = { routes: [], neigh: [], fdb: [] };
+      programRemote(cluster, remote, overlay, nic, entries.routes, entries.neigh, entries.fdb);
+      return entries;
+    });
+    byDevices.set(key, leases);
+  }
+  return leases;
+}
+
 /** What flanneld programs for each other node's lease (§A3 vxlan, §A4 host-gw; udp uses one route for all). */
-function programRemote(cluster: Cluster, remote: Node, overlay: Link | undefined, nic: string, routes: Route[], neigh: Neigh[], fdb: FdbEntry[]): void {
+function programRemote(cluster: Cluster, remote: Node, overlay: string | undefined, nic: string, routes: Route[], neigh: Neigh[], fdb: FdbEntry[]): void {
   const why = `flanneld: lease ${formatCidr(remote.podSubnet)} of node ${remote.name}`;
   const subnetAddr = networkOf(remote.podSubnet);
   if (cluster.network.backend === "vxlan" && overlay) {
@@ -179,12 +215,12 @@ function programRemote(cluster: Cluster, remote: Node, overlay: Link | undefined
       // flannel 0.5–0.8 programmed nothing up front: it answered the kernel's L3 misses (a neighbour
       // per destination address) and L2 misses (an FDB entry per remote VTEP) as traffic needed them.
       // The FDB side is shown as already learned; neighbours appear during a trace.
-      fdb.push({ mac, dev: overlay.name, dst: remote.ip, self: true, permanent: false, origin: why });
+      fdb.push({ mac, dev: overlay, dst: remote.ip, self: true, permanent: false, origin: why });
       return;
     }
-    neigh.push({ dev: overlay.name, ip: subnetAddr, lladdr: mac, state: "PERMANENT", origin: why });
-    fdb.push({ mac, dev: overlay.name, dst: remote.ip, self: true, permanent: true, origin: why });
-    routes.push({ table: "main", type: "unicast", dst: remote.podSubnet, gateway: subnetAddr, dev: overlay.name, scope: "global", onlink: true, origin: why });
+    neigh.push({ dev: overlay, ip: subnetAddr, lladdr: mac, state: "PERMANENT", origin: why });
+    fdb.push({ mac, dev: overlay, dst: remote.ip, self: true, permanent: true, origin: why });
+    routes.push({ table: "main", type: "unicast", dst: remote.podSubnet, gateway: subnetAddr, dev: overlay, scope: "global", onlink: true, origin: why });
   } else if (cluster.network.backend === "host-gw") {
     routes.push({ table: "main", type: "unicast", dst: remote.podSubnet, gateway: remote.ip, dev: nic, scope: "global", origin: why });
   }

@@ -6,6 +6,7 @@
 import { type Chain, type Origin, type Rule, type Table, type TableName, type Tables, type Target, emptyTable } from "../netfilter/rule.js";
 import { type Cidr, parseCidr } from "../model/addr.js";
 import { saveRuleBody } from "../netfilter/save.js";
+import { LayeredChains } from "../netfilter/layered-chains.js";
 
 export class RuleSet {
   readonly tables: Tables = new Map();
@@ -35,6 +36,12 @@ export class RuleSet {
     const c = this.chain(table, name);
     c.rules = [];
     return c;
+  }
+
+  /** Puts a table's chains over a base of chains shared with other nodes (see LayeredChains). */
+  layer(table: TableName, base: ReadonlyMap<string, Chain>): void {
+    const t = this.table(table);
+    t.chains = new LayeredChains(base, t.chains);
   }
 
   /** Installs a chain's whole rule list at once (shared between nodes when identical). */

@@ -119,6 +119,8 @@ export interface DnsAnswer {
   addresses: Ip4[];
   /** PTR targets (reverse lookups of service and endpoint addresses). */
   names?: string[];
+  /** Answered by the upstream the server forwarded to (not authoritative, recursion available). */
+  forwarded?: boolean;
   /** Zone SOA, sent in the authority section with NXDOMAIN and NODATA. */
   soa?: DnsSoa;
   ttl: number;

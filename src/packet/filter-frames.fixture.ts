@@ -103,8 +103,24 @@ export const CRAFTED_RAW: Frame[] = [
   { name: "raw-bad-version", bytes: cat([0x50], ipv4({ src: POD1, dst: POD2, proto: 17 }, udp(1, 53)).slice(1)) },
 ];
 
+/**
+ * The Ethernet frames as `tcpdump -i any` records them: a LINUX_SLL2 header
+ * (protocol, ifindex, ARPHRD_ETHER, packet type, source MAC) instead of the
+ * Ethernet one; 802.3 frames carry protocol 4 (LINUX_SLL_P_802_2). Packet types
+ * and interface indexes rotate so `inbound`/`outbound`/`ifindex` have work.
+ */
+export const CRAFTED_SLL2: Frame[] = CRAFTED_EN10MB.map((f, i) => {
+  const type = (f.bytes[12]! << 8) | f.bytes[13]!;
+  const protocol = type <= 1500 ? 4 : type;
+  const header = cat(u16(protocol), [0, 0], [0, 0, 0, 2 + (i % 2)], u16(1), [[0, 4, 1, 2, 3][i % 5]!, 6],
+    f.bytes.slice(6, 12), [0, 0]);
+  const cooked = cat(header, f.bytes.slice(14));
+  return { name: `sll2-${f.name}`, bytes: cooked, ...(f.wireLen ? { wireLen: f.wireLen + 6 } : {}) };
+});
+
 export const LINKTYPE_ETHERNET = 1;
 export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LINUX_SLL2 = 276;
 
 export interface PcapRecord {
   tsSec: number;

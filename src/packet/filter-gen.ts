@@ -1,13 +1,14 @@
 // Code generation for pcap-filter primitives, one function per gencode.c
 // routine (named after it) so each can be checked against libpcap 1.10: the
-// same tests, in the same order, with the same error texts. Only two link
-// types exist here: EN10MB (Ethernet, network header at 14) and RAW (bare IP;
-// libpcap checks the IP version nibble instead of an ethertype).
+// same tests, in the same order, with the same error texts. Three link types:
+// EN10MB (Ethernet, network header at 14), RAW (bare IP, as on a TUN device;
+// libpcap checks the IP version nibble instead of an ethertype) and LINUX_SLL2
+// (what `tcpdump -i any` captures: a 20-byte cooked header, protocol at 0).
 
 import { and, cmp, FALSE, not, or, type Prog } from "./filter-prog.js";
 import { invalid, unsupported } from "./filter-error.js";
 
-export type LinkType = "EN10MB" | "RAW";
+export type LinkType = "EN10MB" | "RAW" | "LINUX_SLL2";
 
 export const ETHERTYPE_IP = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -26,7 +27,7 @@ export interface GenCtx {
 }
 
 /** Offset of the network-layer header (libpcap's OR_LINKPL). */
-export const linkpl = (c: GenCtx): number => (c.link === "EN10MB" ? 14 : 0);
+export const linkpl = (c: GenCtx): number => ({ EN10MB: 14, RAW: 0, LINUX_SLL2: 20 })[c.link];
 
 /** gen_snap(): an 802.2 LLC + SNAP header with the given OUI and type. */
 function genSnap(c: GenCtx, oui: number, type: number): Prog {
@@ -44,6 +45,9 @@ export function genLinktype(c: GenCtx, proto: number): Prog {
     if (proto === ETHERTYPE_IPV6) return cmp(0, 1, 0x60, 0xf0);
     return FALSE;
   }
+  // libpcap 1.10 has no SLL2 case in gen_linktype(): every value, even an LLC
+  // SAP such as `stp`, is compared with the 16-bit protocol field.
+  if (c.link === "LINUX_SLL2") return cmp(0, 2, proto);
   const isLength = not(cmp(12, 2, ETHERMTU, undefined, "gt")); // 802.3 length, not an ethertype
   switch (proto) {
     case 0xfe: // LLCSAP_ISONS
@@ -221,6 +225,21 @@ export function genMulticast(c: GenCtx, proto: string): Prog {
   if (proto === "ip") return and(genLinktype(c, ETHERTYPE_IP), cmp(linkpl(c) + 16, 1, 224, undefined, "ge"));
   if (proto === "ip6") return and(genLinktype(c, ETHERTYPE_IPV6), cmp(linkpl(c) + 24, 1, 255));
   throw invalid("link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+}
+
+/** gen_inbound(): SLL2 records the packet type (4 = outgoing) at byte 10. */
+export function genInbound(c: GenCtx, outbound: boolean): Prog {
+  // Elsewhere a live capture asks the kernel for the direction (SKF_AD_PKTTYPE),
+  // which a frame's bytes do not carry.
+  if (c.link !== "LINUX_SLL2") throw unsupported(`${outbound ? "outbound" : "inbound"} on ${c.link} links`);
+  const out = cmp(10, 1, 4);
+  return outbound ? out : not(out);
+}
+
+/** gen_ifindex(): SLL2 records the interface index at byte 4. */
+export function genIfindex(c: GenCtx, ifindex: number): Prog {
+  if (c.link !== "LINUX_SLL2") throw unsupported(`ifindex on ${c.link} links`);
+  return cmp(4, 4, ifindex);
 }
 
 /** `less N` is "length <= N" (gen_less negates `len > N`); `greater N` is "length >= N". */

@@ -1,6 +1,6 @@
 // The tcpdump oracle used by filter-oracle.test.ts and filter-fuzz.test.ts:
 // every fixture capture plus the crafted frames, written as one pcap per link
-// type with each record's timestamp replaced by its index (so tcpdump's `-w -`
+// type (Ethernet, RAW, Linux cooked v2) with each record's timestamp replaced by its index (so tcpdump's `-w -`
 // output names the packets it kept), and the two verdicts to compare.
 
 import { execFile, spawnSync } from "node:child_process";
@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter, FilterError, type FilterLinkType } from "./filter.js";
 import {
-  CRAFTED_EN10MB, CRAFTED_RAW, LINKTYPE_ETHERNET, LINKTYPE_RAW, readPcap, writePcap, type PcapRecord,
+  CRAFTED_EN10MB, CRAFTED_RAW, CRAFTED_SLL2, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, readPcap,
+  writePcap, type PcapRecord,
 } from "./filter-frames.fixture.js";
 
 export const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/filter/", import.meta.url));
@@ -33,16 +34,18 @@ function samples(linkType: number): Sample[] {
     if (pcap.linkType !== linkType) continue;
     pcap.records.forEach((rec, i) => out.push({ label: `${file}#${i + 1}`, rec }));
   }
-  const crafted = linkType === LINKTYPE_ETHERNET ? CRAFTED_EN10MB : CRAFTED_RAW;
+  const crafted = { [LINKTYPE_ETHERNET]: CRAFTED_EN10MB, [LINKTYPE_RAW]: CRAFTED_RAW, [LINKTYPE_LINUX_SLL2]: CRAFTED_SLL2 }[linkType] ?? [];
   for (const f of crafted) {
     out.push({ label: `crafted:${f.name}`, rec: { tsSec: 0, tsUsec: 0, bytes: f.bytes, wireLen: f.wireLen ?? f.bytes.length } });
   }
   return out;
 }
 
-/** [Ethernet, RAW] corpora written into `dir`. */
+/** [Ethernet, RAW, LINUX_SLL2] corpora written into `dir`. */
 export function buildCorpora(dir: string): Corpus[] {
-  const links: Array<[FilterLinkType, number]> = [["EN10MB", LINKTYPE_ETHERNET], ["RAW", LINKTYPE_RAW]];
+  const links: Array<[FilterLinkType, number]> = [
+    ["EN10MB", LINKTYPE_ETHERNET], ["RAW", LINKTYPE_RAW], ["LINUX_SLL2", LINKTYPE_LINUX_SLL2],
+  ];
   return links.map(([link, dlt]) => {
     const list = samples(dlt);
     const path = join(dir, `${link}.pcap`);

@@ -11,7 +11,9 @@
 
 import { and, not, or, TRUE, type Prog } from "./filter-prog.js";
 import { FilterError, invalid, syntaxError, unsupported } from "./filter-error.js";
-import { genBroadcast, genGreater, genLess, genMulticast, genProtoAbbrev, type Dir } from "./filter-gen.js";
+import {
+  genBroadcast, genGreater, genIfindex, genInbound, genLess, genMulticast, genProtoAbbrev, type Dir,
+} from "./filter-gen.js";
 import { genEcode, genMcode, genNcode, genScode, QERR, type AddrCtx, type AddrQual, type Qual } from "./filter-addr.js";
 import type { Token } from "./filter-lex.js";
 
@@ -35,7 +37,7 @@ const ID_START = new Set(["ID", "HID", "HID6", "EID", "AID", "NUM"]);
 const FOLLOW_ID = new Set(["AND", "OR", ")", "EOF"]);
 const ARITH_OPS = new Set(["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">", "<", ">=", "<=", "=", "!="]);
 /** Valid pcap-filter keywords that start a primitive the simulator does not model. */
-const UNSUPPORTED_START = new Set(("VLAN MPLS PPPOED PPPOES GENEVE CBYTE INBOUND OUTBOUND IFINDEX PF_IFNAME " +
+const UNSUPPORTED_START = new Set(("VLAN MPLS PPPOED PPPOES GENEVE CBYTE PF_IFNAME " +
   "PF_RSET PF_RNR PF_SRNR PF_REASON PF_ACTION TYPE SUBTYPE DIR LLC LEN LANE METAC BCC OAMF4EC OAMF4SC SC " +
   "ILMIC OAM OAMF4 CONNECTMSG METACONNECT VPI VCI FISU LSSU MSU HFISU HLSSU HMSU SIO OPC DPC SLS HSIO " +
   "HOPC HDPC HSLS").split(" "));
@@ -151,6 +153,8 @@ export class Parser {
       case "TK_MULTICAST": this.next(); return { p: genMulticast(this.c, pqual), q: QERR };
       case "LESS": this.next(); return { p: genLess(this.expect("NUM").num!), q: QERR };
       case "GREATER": this.next(); return { p: genGreater(this.expect("NUM").num!), q: QERR };
+      case "INBOUND": case "OUTBOUND": this.next(); return { p: genInbound(this.c, t.kw === "OUTBOUND"), q: QERR };
+      case "IFINDEX": this.next(); return { p: genIfindex(this.c, this.expect("NUM").num!), q: QERR };
     }
     if (pqual !== "default") throw syntaxError();
     if (UNSUPPORTED_START.has(t.kw)) throw unsupported(t.text, t.pos);

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { compileFilter, FilterError, type CompileOptions, type FilterLinkType } from "./filter.js";
-import { CRAFTED_EN10MB, CRAFTED_RAW, readPcap, type Frame } from "./filter-frames.fixture.js";
+import { CRAFTED_EN10MB, CRAFTED_RAW, CRAFTED_SLL2, readPcap, type Frame } from "./filter-frames.fixture.js";
 
 const fixture = (name: string) => readPcap(readFileSync(new URL(`../../../test/fixtures/filter/${name}`, import.meta.url)));
 
@@ -160,6 +160,17 @@ test("what only a link type can refuse is refused when compiling for it", () => 
   assert.equal(errorOf("arp", { linkType: "RAW" }), "tcpdump: expression rejects all packets");
   assert.equal(errorOf("broadcast", { linkType: "RAW" }), "tcpdump: not a broadcast link");
   assert.deepEqual(picks("ip", CRAFTED_RAW, "RAW"), ["raw-icmp", "raw-tcp-options", "raw-udp-fragment-2"]);
+});
+
+test("-i any (LINUX_SLL2): same IP semantics behind the cooked header, plus direction", () => {
+  const sll = (expr: string) => picks(expr, CRAFTED_SLL2, "LINUX_SLL2").map((n) => n.replace(/^sll2-/, ""));
+  for (const expr of ["host 10.244.1.5", "port 80", "tcp", "udp and not port 53", "arp or rarp"]) {
+    assert.deepEqual(sll(expr), picks(expr), expr);
+  }
+  assert.deepEqual(sll("outbound"), ["udp-fragment-2", "ipv6-icmp6-multicast", "igmp-multicast", "tcp-80-to-443", "icmp-ihl-15"]);
+  assert.equal(errorOf("ether host 52:54:00:aa:00:11", { linkType: "LINUX_SLL2" }),
+    "tcpdump: ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
+  assert.throws(() => compileFilter("inbound"), (e: unknown) => e instanceof FilterError && e.code === "filter-unsupported");
 });
 
 test("valid constructs we do not model fail loudly and name themselves", () => {

@@ -34,10 +34,20 @@ export function absoluteMicros(time: number): bigint {
   return BigInt(SIM_EPOCH_SECONDS) * 1_000_000n + BigInt(time);
 }
 
+/** Parsed /etc/hosts by namespace: a node's lists every node (5,000 lines at L), and each trace prints several of its interfaces. */
+const parsedHosts = new WeakMap<Netns, { text: string; resolve: (ip: Ip4) => string | undefined }>();
+
 /** /etc/hosts of the capturing host: the names tcpdump prints without -n (unknown addresses stay numeric). */
 export function hostsResolver(ns: Netns | undefined): (ip: Ip4) => string | undefined {
-  const names = new Map<Ip4, string>();
   const text = ns?.files.get("/etc/hosts")?.() ?? "";
+  if (!ns) return parseHosts(text);
+  let parsed = parsedHosts.get(ns);
+  if (parsed?.text !== text) parsedHosts.set(ns, (parsed = { text, resolve: parseHosts(text) }));
+  return parsed.resolve;
+}
+
+function parseHosts(text: string): (ip: Ip4) => string | undefined {
+  const names = new Map<Ip4, string>();
   for (const line of text.split("\n")) {
     const [addr, name] = line.replace(/#.*/, "").trim().split(/\s+/);
     if (!addr || !name) continue;

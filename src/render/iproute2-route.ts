@@ -8,6 +8,12 @@ import { hasCarrier } from "./kernel-derived.js";
 export interface IpRouteOptions {
   /** `ip route show table local`; default main. */
   table?: "main" | "local";
+  /**
+   * iproute2 before 4.15 (CentOS 7, Ubuntu 14.04–16.04) printed " proto X ",
+   * " scope X ", " src X " and " metric N " with a space on both sides, hence
+   * the double spaces of "dev eth0  proto kernel  scope link  src …".
+   */
+  legacy?: boolean;
 }
 
 /**
@@ -29,7 +35,7 @@ export function routesInFibOrder(ns: Netns, table: "main" | "local"): Route[] {
 }
 
 export function ipRoute(ns: Netns, opts: IpRouteOptions = {}): string {
-  return routesInFibOrder(ns, opts.table ?? "main").map((r) => routeLine(ns, r)).join("");
+  return routesInFibOrder(ns, opts.table ?? "main").map((r) => (opts.legacy ? legacyRouteLine(ns, r) : routeLine(ns, r))).join("");
 }
 
 function dstText(r: Route): string {
@@ -64,6 +70,20 @@ function routeLine(ns: Netns, r: Route): string {
   if (r.onlink) t.push("onlink");
   if (isLinkdown(ns, r)) t.push("linkdown");
   return t.join(" ") + " \n";
+}
+
+function legacyRouteLine(ns: Netns, r: Route): string {
+  let line = r.type !== "unicast" ? `${r.type} ` : "";
+  line += `${dstText(r)} `;
+  if (r.gateway !== undefined) line += `via ${formatIp4(r.gateway)} `;
+  if (r.dev) line += `dev ${r.dev} `;
+  if (r.proto !== undefined && r.proto !== "boot") line += ` proto ${r.proto} `;
+  if (r.scope !== "global") line += ` scope ${r.scope} `;
+  if (r.src !== undefined) line += ` src ${formatIp4(r.src)} `;
+  if (r.metric) line += ` metric ${r.metric} `;
+  if (r.onlink) line += "onlink ";
+  if (isLinkdown(ns, r)) line += "linkdown ";
+  return `${line}\n`;
 }
 
 /**

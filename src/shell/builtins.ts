@@ -29,9 +29,9 @@ export const sshCommand: ShellCommand = (argv, env) => {
 
 function placeOfHost(cluster: Cluster, host: string): Place | undefined {
   const node = cluster.nodes.find((n) => n.name === host || formatIp(n.ip) === host);
-  if (node) return { kind: "node", name: node.name };
+  if (node) return { kind: "node", name: node.name, login: true };
   const ext = cluster.externals.find((e) => e.name === host || formatIp(e.ip) === host);
-  if (ext) return { kind: "external", name: ext.name };
+  if (ext) return { kind: "external", name: ext.name, login: true };
   return undefined;
 }
 
@@ -58,7 +58,7 @@ export const exitCommand: ShellCommand = (argv, env) => {
   const code = argv[0] !== undefined && /^\d+$/.test(argv[0]) ? Number(argv[0]) & 255 : 0;
   const from = env.place;
   env.session.leave();
-  if (env.session.ended) return out("logout\n", code);
+  if (env.session.ended) return out(from.kind === "pod" ? "" : "logout\n", code);
   // ssh prints where the connection ends; kubectl exec and docker exec print nothing.
   if (from.kind !== "pod") return out(`logout\nConnection to ${from.name} closed.\n`, code);
   return out("", code);

@@ -2,6 +2,7 @@
 // a busybox or alpine container has busybox's applets; another application
 // image is given the usual debugging tools. `help` prints this table.
 
+import { awkTool } from "../tools/awk.js";
 import { echoTool, grepTool, headTool, pagerTool, sortTool, tailTool, uniqTool, wcTool } from "../tools/filters.js";
 import { TOOLS } from "../tools/registry.js";
 import type { Tool } from "../tools/tool.js";
@@ -55,6 +56,7 @@ const ENTRIES = new Map<string, Entry>([
   ["less", { run: asCommand(pagerTool), usage: "less  (prints its input)", where: NODE_AND_IMAGE }],
   ["more", { run: asCommand(pagerTool), usage: "more  (prints its input)", where: EVERYWHERE }],
   ["echo", { run: asCommand(echoTool), usage: "echo [-n] TEXT", where: EVERYWHERE }],
+  ["awk", { run: asCommand(awkTool), usage: "awk [-F SEP] '[/re/ | NR==N] {print $1, $NF}'", where: EVERYWHERE }],
 ]);
 
 const USAGE = new Map([...ENTRIES].map(([name, e]) => [name, e.usage]));
@@ -62,7 +64,7 @@ USAGE.set("help", "help  (this list)");
 USAGE.set("trace", "trace [SRC] DST[:PORT]  (k8s-nettrace trace; SRC defaults to where you are)");
 
 ENTRIES.set("help", {
-  run: (_argv, env) => ({ stdout: helpText(env.place, USAGE, namesAt(env.session.toolset())), stderr: "", code: 0 }),
+  run: (_argv, env) => ({ stdout: helpText(env.place, USAGE, env.session.commandNames()), stderr: "", code: 0 }),
   usage: "help",
   where: EVERYWHERE,
 });
@@ -81,7 +83,7 @@ export const SHELL_COMMANDS: CommandTable = {
 
 /** `name  usage` lines for a toolset (exec --help, exec's unknown-command hint). */
 export function usageLines(toolset: Toolset): string {
-  const shellOnly = ["exit", "logout", "ssh", "clear", "history", "help", "echo", "grep", "head", "tail", "wc", "sort", "uniq", "less", "more"];
+  const shellOnly = ["exit", "logout", "ssh", "clear", "history", "help", "echo", "grep", "head", "tail", "wc", "sort", "uniq", "less", "more", "awk"];
   const names = namesAt(toolset).filter((n) => !shellOnly.includes(n));
   return names.map((n) => `  ${ENTRIES.get(n)!.usage}`).join("\n");
 }

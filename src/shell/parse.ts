@@ -23,7 +23,7 @@ export interface CommandList {
 export class ParseError extends Error {}
 
 /** A word before variable expansion: literal text and `$NAME` references, each marked quoted or not. */
-export type Word = { parts: { text: string; variable?: boolean; quoted: boolean }[] };
+export type Word = { parts: { text: string; variable?: boolean; command?: boolean; quoted: boolean }[] };
 
 type Token = { kind: "word"; word: Word; raw: string } | { kind: "op"; op: string };
 
@@ -47,7 +47,7 @@ function tokenize(line: string): Token[] {
     }
     const start = i;
     const word: Word = { parts: [] };
-    const add = (text: string, quoted: boolean, variable = false): void => void word.parts.push({ text, quoted, ...(variable ? { variable } : {}) });
+    const add = (text: string, quoted: boolean, variable = false, command = false): void => void word.parts.push({ text, quoted, ...(variable ? { variable } : {}), ...(command ? { command } : {}) });
     while (i < line.length && !/[\s|;&<>]/.test(line[i]!)) {
       const ch = line[i]!;
       if (ch === "'") {
@@ -61,9 +61,12 @@ function tokenize(line: string): Token[] {
         if (i + 1 < line.length) add(line[i + 1]!, true);
         i += 2;
       } else if (ch === "$") {
-        i = readVariable(line, i, (name) => add(name, false, true), (t) => add(t, false));
+        i = readVariable(line, i, (name) => add(name, false, true), (t) => add(t, false), (cmd) => add(cmd, false, false, true));
       } else if (ch === "`") {
-        throw new ParseError("command substitution (`…`) is not supported here");
+        const end = line.indexOf("`", i + 1);
+        if (end < 0) throw new ParseError("unexpected EOF while looking for matching ``'");
+        add(line.slice(i + 1, end), false, false, true);
+        i = end + 1;
       } else {
         add(ch, false);
         i++;
@@ -74,7 +77,7 @@ function tokenize(line: string): Token[] {
   return tokens;
 }
 
-function readDoubleQuoted(line: string, from: number, add: (text: string, quoted: boolean, variable?: boolean) => void): number {
+function readDoubleQuoted(line: string, from: number, add: (text: string, quoted: boolean, variable?: boolean, command?: boolean) => void): number {
   let i = from;
   while (i < line.length && line[i] !== '"') {
     const ch = line[i]!;
@@ -82,9 +85,12 @@ function readDoubleQuoted(line: string, from: number, add: (text: string, quoted
       add(line[i + 1]!, true);
       i += 2;
     } else if (ch === "$") {
-      i = readVariable(line, i, (name) => add(name, true, true), (t) => add(t, true));
+      i = readVariable(line, i, (name) => add(name, true, true), (t) => add(t, true), (cmd) => add(cmd, true, false, true));
     } else if (ch === "`") {
-      throw new ParseError("command substitution (`…`) is not supported here");
+      const end = line.indexOf("`", i + 1);
+      if (end < 0) throw new ParseError("unexpected EOF while looking for matching ``'");
+      add(line.slice(i + 1, end), true, false, true);
+      i = end + 1;
     } else {
       add(ch, true);
       i++;
@@ -94,9 +100,25 @@ function readDoubleQuoted(line: string, from: number, add: (text: string, quoted
   return i + 1;
 }
 
-function readVariable(line: string, at: number, variable: (name: string) => void, literal: (text: string) => void): number {
+function readVariable(line: string, at: number, variable: (name: string) => void, literal: (text: string) => void, command: (text: string) => void): number {
   const rest = line.slice(at + 1);
-  if (rest.startsWith("(")) throw new ParseError("command substitution ($(…)) is not supported here");
+  if (rest.startsWith("(")) {
+    // $(…): up to the matching parenthesis, skipping quoted text.
+    let depth = 0;
+    for (let j = at + 1; j < line.length; j++) {
+      const c = line[j]!;
+      if (c === "'" || c === '"') {
+        const close = line.indexOf(c, j + 1);
+        if (close < 0) break;
+        j = close;
+      } else if (c === "(") depth++;
+      else if (c === ")" && --depth === 0) {
+        command(line.slice(at + 2, j));
+        return j + 1;
+      }
+    }
+    throw new ParseError("unexpected EOF while looking for matching `)'");
+  }
   const braced = /^\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(rest);
   if (braced) {
     variable(braced[1]!);
@@ -231,19 +253,19 @@ class Parser {
   }
 }
 
-/** Expands `$NAME` and `$?`; unquoted expansions split on whitespace as the shell does. */
-export function expandWords(raw: Word[], vars: ReadonlyMap<string, string>): string[] {
+/** Expands `$NAME`, `$?` and `$(…)` (through `substitute`); unquoted expansions split on whitespace as the shell does. */
+export function expandWords(raw: Word[], vars: ReadonlyMap<string, string>, substitute: (command: string) => string = () => ""): string[] {
   const out: string[] = [];
   for (const word of raw) {
     let current = "";
     let started = false;
     for (const part of word.parts) {
-      if (!part.variable) {
+      if (!part.variable && !part.command) {
         current += part.text;
         started = true;
         continue;
       }
-      const value = vars.get(part.text) ?? "";
+      const value = part.command ? substitute(part.text).replace(/\n+$/, "") : (vars.get(part.text) ?? "");
       if (part.quoted) {
         current += value;
         started = true;

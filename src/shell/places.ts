@@ -8,15 +8,22 @@ import type { Cluster, Container, Pod } from "../model/cluster.js";
 export type Interpreter = "ash" | "dash" | "bash";
 
 export type Place =
-  | { kind: "node"; name: string }
-  | { kind: "external"; name: string }
+  /** `login`: reached by ssh, so the shell is a login shell ("-bash" in its messages). */
+  | { kind: "node"; name: string; login?: boolean }
+  | { kind: "external"; name: string; login?: boolean }
   | { kind: "pod"; pod: Pod; container: Container; interpreter: Interpreter; via: "kubectl" | "docker" };
 
 /** Which programs exist in a place (see `help`). */
 export type Toolset = "node" | "busybox" | "image";
 
+/** Images whose userland is busybox: busybox itself, alpine, and images built on alpine. */
 export function isBusyboxImage(image: string | null): boolean {
-  return /(^|\/)(busybox|alpine)(:|@|$)/.test(image ?? "");
+  return /(^|\/)(busybox|alpine)(:|@|$)/.test(image ?? "") || /(^|\/)curlimages\/curl(:|@|$)/.test(image ?? "");
+}
+
+/** Programs an image adds to its base userland (curlimages/curl: curl on alpine). */
+export function extraProgramsOf(image: string | null): string[] {
+  return /(^|\/)curlimages\/curl(:|@|$)/.test(image ?? "") ? ["curl"] : [];
 }
 
 export function toolsetOf(place: Place): Toolset {

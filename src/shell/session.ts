@@ -4,13 +4,14 @@
 
 import { CompiledCluster } from "../compile/compiled-cluster.js";
 import { dockerIsRuntime, nodeContainers } from "../compile/containers.js";
+import { minorOf } from "../compile/kube-proxy/features.js";
 import { ClusterWorld } from "../compile/world.js";
 import type { Cluster } from "../model/cluster.js";
 import type { Netns } from "../model/kernel.js";
 import { LiveNetwork } from "../simulate/live.js";
 import type { ToolEnv } from "../tools/tool.js";
 import { type CommandList, expandWords, type Item, parseLine, ParseError, type SimpleCommand } from "./parse.js";
-import { firstPlace, hostnameOf, netnsOf, type Place, promptOf, type Toolset, toolsetOf } from "./places.js";
+import { extraProgramsOf, firstPlace, hostnameOf, netnsOf, type Place, promptOf, type Toolset, toolsetOf } from "./places.js";
 
 /** One piece of output, in the order the terminal would show it. */
 export interface Chunk {
@@ -89,6 +90,24 @@ export class Session {
     this.stack.push(place);
   }
 
+  /** Back to `place` after a command ran elsewhere (kubectl exec POD -- CMD). */
+  leaveTo(place: Place): void {
+    while (this.stack.length > 1 && this.place !== place) this.stack.pop();
+  }
+
+  hasCommand(name: string): boolean {
+    return this.lookup(name) !== undefined;
+  }
+
+  /** The program by name in the current place: its toolset, plus what the image adds. */
+  private lookup(name: string): ShellCommand | undefined {
+    const found = this.commands.lookup(name, this.toolset());
+    if (found) return found;
+    const p = this.place;
+    if (p.kind === "pod" && !this.options.nsenter && extraProgramsOf(p.container.image).includes(name)) return this.commands.lookup(name, "image");
+    return undefined;
+  }
+
   /** `exit`: back to where the user came from; at the outermost place the session ends. */
   leave(): void {
     if (this.stack.length > 1) this.stack.pop();
@@ -107,7 +126,9 @@ export class Session {
   }
 
   commandNames(): string[] {
-    return this.commands.names(this.toolset());
+    const p = this.place;
+    const extra = p.kind === "pod" && !this.options.nsenter ? extraProgramsOf(p.container.image) : [];
+    return [...new Set([...this.commands.names(this.toolset()), ...extra])].sort();
   }
 
   /** Short IDs of the containers on the current node (docker's, while docker is the runtime). */
@@ -121,19 +142,21 @@ export class Session {
   /** Runs one command given as argv (exec's `-- COMMAND ARGS`), without shell parsing. */
   runArgv(words: string[]): CommandResult & { found: boolean } {
     const [name, ...args] = words;
-    const command = name === undefined ? undefined : this.commands.lookup(name, this.toolset());
+    const command = name === undefined ? undefined : this.lookup(name);
     if (!command) return { ...this.notFound(name ?? ""), found: false };
     const r = command(args, this.env());
     const later = this.pending.splice(0).join("");
     return { ...r, stdout: r.stdout + later, found: true };
   }
 
-  /** Runs one command line; the chunks are what the terminal shows. */
-  run(line: string): Chunk[] {
+  /** Runs one command line; the chunks are what the terminal shows. A nested run (kubectl exec POD -- CMD) is not typed: no history, no typing time. */
+  run(line: string, options: { record?: boolean } = {}): Chunk[] {
     const trimmed = line.trim();
     if (trimmed === "") return [];
-    this.history.push(trimmed);
-    this.live.wait(TYPING_MICROS);
+    if (options.record !== false) {
+      this.history.push(trimmed);
+      this.live.wait(TYPING_MICROS);
+    }
     let list: CommandList;
     try {
       list = parseLine(trimmed);
@@ -144,14 +167,15 @@ export class Session {
     }
     const out: Chunk[] = [];
     this.runList(list, new Map(), out);
-    for (const text of this.pending.splice(0)) out.push({ stream: "stdout", text });
+    if (options.record !== false) for (const text of this.pending.splice(0)) out.push({ stream: "stdout", text });
     return out;
   }
 
-  /** The name the current interpreter uses in its own messages. */
+  /** The name the current interpreter uses in its own messages: ssh gives a login shell, "-bash". */
   shellName(): string {
     const p = this.place;
-    return p.kind !== "pod" || p.interpreter === "bash" ? "-bash" : "sh";
+    if (p.kind !== "pod") return p.login ? "-bash" : "bash";
+    return p.interpreter === "bash" ? "bash" : "sh";
   }
 
   private runList(list: CommandList, vars: Map<string, string>, out: Chunk[]): void {
@@ -165,7 +189,7 @@ export class Session {
 
   private runItem(item: Item, vars: Map<string, string>, out: Chunk[]): void {
     if (item.kind === "for") {
-      for (const value of expandWords(item.values, this.withStatus(vars))) {
+      for (const value of expandWords(item.values, this.withStatus(vars), (c) => this.capture(c, vars, out))) {
         const inner = new Map(vars).set(item.variable, value);
         this.runList(item.body, inner, out);
         if (this.ended) return;
@@ -173,13 +197,22 @@ export class Session {
       return;
     }
     let stdin: string | undefined;
-    const startedIn = this.place;
+    // What a command in the middle of a pipe writes to stderr after its output (tcpdump's ^C and counts) shows after the pipe's output.
+    const afterwards: Chunk[] = [];
     item.commands.forEach((cmd, i) => {
       const last = i === item.commands.length - 1;
-      const r = this.runSimple(cmd, vars, stdin);
-      if (last && r.ordered && !cmd.discardStderr && !cmd.discardStdout && !cmd.stderrToStdout) {
-        for (const chunk of r.ordered) if (chunk.text) out.push(chunk);
-        this.status = r.code;
+      const r = this.runSimple(cmd, vars, stdin, out);
+      if (r.ordered && !cmd.discardStderr && !cmd.discardStdout && !cmd.stderrToStdout) {
+        if (last) {
+          for (const chunk of r.ordered) if (chunk.text) out.push(chunk);
+          this.status = r.code;
+          return;
+        }
+        const firstOut = r.ordered.findIndex((c) => c.stream === "stdout" && c.text);
+        r.ordered.forEach((c, k) => {
+          if (c.stream === "stderr" && c.text) (firstOut < 0 || k < firstOut ? out : afterwards).push(c);
+        });
+        stdin = r.stdout;
         return;
       }
       const stderrChunk = cmd.discardStderr ? "" : r.stderr;
@@ -193,20 +226,36 @@ export class Session {
         stdin = stdout;
       }
     });
-    void startedIn;
+    out.push(...afterwards);
+  }
+
+  /** $(…): runs the command line and returns what it printed; its errors reach the terminal. */
+  private capture(line: string, vars: Map<string, string>, out: Chunk[]): string {
+    let list: CommandList;
+    try {
+      list = parseLine(line);
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      out.push({ stream: "stderr", text: `${this.shellName()}: ${error.message}\n` });
+      return "";
+    }
+    const inner: Chunk[] = [];
+    this.runList(list, vars, inner);
+    for (const c of inner) if (c.stream === "stderr") out.push(c);
+    return inner.filter((c) => c.stream === "stdout").map((c) => c.text).join("");
   }
 
   private withStatus(vars: Map<string, string>): Map<string, string> {
     return new Map(vars).set("?", String(this.status)).set("HOSTNAME", hostnameOf(this.place));
   }
 
-  private runSimple(cmd: SimpleCommand, vars: Map<string, string>, stdin: string | undefined): CommandResult {
-    let words = expandWords(cmd.words, this.withStatus(vars));
+  private runSimple(cmd: SimpleCommand, vars: Map<string, string>, stdin: string | undefined, out: Chunk[]): CommandResult {
+    let words = expandWords(cmd.words, this.withStatus(vars), (c) => this.capture(c, vars, out));
     // Everyone here is root already: `sudo CMD` runs CMD.
     while (words[0] === "sudo") words = words.slice(1).filter((w, i) => !(i === 0 && /^-[iEHs]+$/.test(w)));
     const [name, ...args] = words;
     if (name === undefined) return { stdout: "", stderr: "", code: 0 };
-    const command = this.commands.lookup(name, this.toolset());
+    const command = this.lookup(name);
     if (!command) return this.notFound(name);
     return command(args, this.env(stdin));
   }
@@ -221,17 +270,19 @@ export class Session {
       cluster: this.cluster,
       live: this.live,
       hostname: this.options.nsenter && place.kind === "pod" ? place.pod.node : hostnameOf(place),
+      ...(place.kind === "pod" && !this.options.nsenter && place.container.image ? { image: place.container.image } : {}),
       flavour: this.toolset() === "busybox" ? "busybox" : "gnu",
+      era: minorOf(this.cluster.kubeProxy.version) <= 9 ? "legacy" : "current",
       notify: (text) => void this.pending.push(text),
       ...(stdin !== undefined ? { stdin } : {}),
     };
   }
 
-  /** What each shell prints for a name it cannot find (bash, dash, busybox ash), and the status 127. */
+  /** What each shell prints for a name it cannot find (bash, dash as sh, busybox ash as sh), and the status 127. */
   private notFound(name: string): CommandResult {
     const p = this.place;
     let text: string;
-    if (p.kind !== "pod" || p.interpreter === "bash") text = `-bash: ${name}: command not found\n`;
+    if (p.kind !== "pod" || p.interpreter === "bash") text = `${this.shellName()}: ${name}: command not found\n`;
     else if (p.interpreter === "ash") text = `sh: ${name}: not found\n`;
     else text = `sh: 1: ${name}: not found\n`;
     return { stdout: "", stderr: text, code: 127 };

@@ -4,6 +4,7 @@
 
 import type { Chain, Rule, Table, TableName, Target } from "../netfilter/rule.js";
 import { type MatchContext, UnsupportedRule, headerMatches, matchMatches } from "./match.js";
+import { nextCandidate } from "./rule-index.js";
 
 export interface RuleHit {
   table: TableName;
@@ -35,6 +36,8 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
   let index = 0;
   for (let steps = 0; ; steps++) {
     if (steps > 1_000_000) throw new Error(`internal: chain walk did not terminate in ${table.name} ${builtin}`);
+    // Skip the rules whose destination rules the packet out (see rule-index.ts).
+    index = nextCandidate(chain.rules, index, c.ip.dst);
     if (index >= chain.rules.length) {
       const back = stack.pop();
       if (!back) {

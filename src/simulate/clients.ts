@@ -8,6 +8,7 @@ import type { Step, Verdict } from "../model/trace.js";
 import { type DnsMessage, ednsOpt } from "../packet/dns.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import type { UdpDatagram } from "../packet/udp.js";
+import { parseResolvConf, reverseLookup } from "./apps/dns.js";
 import { httpRequest, responseComplete } from "./apps/http.js";
 import type { ClientView, FlowInput, FlowResult } from "./flow.js";
 import { ipOutput } from "./ip-stack.js";
@@ -53,7 +54,7 @@ export function startTcp(run: FlowRun, src: Ip4, dst: Ip4): void {
   const { net, input, keys, client } = run;
   const port = input.port ?? 80;
   const host = port === 80 ? input.to : `${input.to}:${port}`;
-  const request = input.request !== undefined ? new TextEncoder().encode(input.request) : httpRequest(input.client, host, input.path ?? "/", input.headers ?? [], input.method ?? "GET");
+  const request = input.request !== undefined ? new TextEncoder().encode(input.request) : httpRequest(input.client, host, input.path ?? "/", input.headers ?? [], input.method ?? "GET", input.userAgent);
   const sport = net.rng.int(32768, 60999);
   client.local = { ip: src, port: sport };
   client.remote = { ip: dst, port };
@@ -155,11 +156,15 @@ function defaultQuery(net: Network): DnsMessage {
   };
 }
 
-/** dig: recursion desired, AD set, EDNS(0) (9.18: a 1232-byte buffer and an 8-byte client COOKIE; 9.9: 4096, no cookie). */
+/**
+ * One question as the asking tool builds it: recursion desired; dig also sets
+ * AD and adds EDNS(0) (9.18: a 1232-byte buffer and an 8-byte client COOKIE;
+ * 9.9: 4096, no cookie); nslookup sends no EDNS.
+ */
 function digQuery(net: Network, q: NonNullable<FlowInput["dnsQuestion"]>): DnsMessage {
   const id = net.rng.int(1, 65535);
   let cookie: Uint8Array | undefined;
-  if (q.cookie ?? true) {
+  if (q.edns?.cookie) {
     cookie = new Uint8Array(12);
     cookie.set([0, 10, 0, 8]);
     for (let i = 4; i < 12; i++) cookie[i] = net.rng.int(0, 255);
@@ -167,11 +172,11 @@ function digQuery(net: Network, q: NonNullable<FlowInput["dnsQuestion"]>): DnsMe
   return {
     kind: "dns",
     id,
-    flags: { qr: false, opcode: 0, rd: true, ad: true },
+    flags: { qr: false, opcode: 0, rd: true, ad: q.edns !== null },
     questions: [{ name: q.name.endsWith(".") ? q.name : `${q.name}.`, type: q.type, class: 1 }],
     answers: [],
     authority: [],
-    additional: [ednsOpt(q.ednsSize ?? 1232, false, cookie)],
+    additional: q.edns ? [ednsOpt(q.edns.size, false, cookie)] : [],
   };
 }
 
@@ -179,9 +184,11 @@ export function startPing(run: FlowRun, src: Ip4, dst: Ip4): void {
   const { net, input, keys, client } = run;
   const id = net.rng.int(1, 65535);
   const count = input.pings ?? 1;
+  const first = input.firstSeq ?? 1;
   client.local = { ip: src, port: id };
   client.remote = { ip: dst, port: 0 };
   const sentAt = new Map<number, number>();
+  const answered = (): number => client.echoReplies.length + client.echoErrors.length;
   const sock: Socket = {
     proto: "icmp", localIp: src, localPort: id,
     receive: (_n, _ns, skb) => {
@@ -189,36 +196,52 @@ export function startPing(run: FlowRun, src: Ip4, dst: Ip4): void {
       const p = skb.ip.payload;
       if (p.kind === "icmp" && p.type === "echo-reply") {
         client.echoReplies.push({ seq: p.seq, ttl: skb.ip.ttl, from: skb.ip.src, bytes: p.data.length + 8, rtt: net.now - (sentAt.get(p.seq) ?? net.now) });
+        if (input.reverseLookup && client.ptr === undefined) lookUpReplier(run, src, skb.ip.src);
       }
-      if (client.echoReplies.length + client.echoErrors.length >= count) run.finish("delivered", `echo reply from ${formatIp4(skb.ip.src)}`);
+      if (answered() >= count) run.finish("delivered", `echo reply from ${formatIp4(skb.ip.src)}`);
     },
     icmpError: (_n, _ns, code, from) => {
-      client.echoErrors.push({ seq: client.echoesSent, from, type: "dest-unreachable", code });
-      if (client.echoReplies.length + client.echoErrors.length >= count || count === 1) {
+      client.echoErrors.push({ seq: first + Math.max(0, client.echoesSent - 1), from, type: "dest-unreachable", code });
+      if (answered() >= count || count === 1) {
         if (client.echoReplies.length > 0) run.finish("delivered", `echo reply from ${formatIp4(dst)}`);
         else run.finish(code === 3 ? refusedOrRejected(run.steps()) : "no-route", `ICMP unreachable from ${formatIp4(from)}`);
       }
     },
   };
   net.socketsOf(input.from).push(sock);
-  const send = (seq: number): void => {
+  const send = (n: number): void => {
+    const seq = first + n - 1;
     // iputils ping: 56 data bytes, a 16-byte timeval followed by 0x10, 0x11, ...
     const data = new Uint8Array(56).map((_, i) => (i < 16 ? 0 : i));
     const ip: Ipv4Packet = { kind: "ipv4", src, dst, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "icmp", type: "echo-request", id, seq, data } };
     sentAt.set(seq, net.now);
-    client.echoesSent = seq;
+    client.echoesSent = n;
     const at = net.now;
     const packet = ipOutput(net, input.from, ip, { flowHash: 0, csumPartial: false });
-    if (seq === 1) {
+    if (n === 1) {
       keys.request = packet;
       sendStep(net, at, packet, input.from, `ping: echo request from ${formatIp4(src)} to ${formatIp4(dst)}`);
     }
   };
   send(1);
-  for (let seq = 2; seq <= count; seq++) net.schedule(net.now + (seq - 1) * 1_000_000, () => send(seq));
+  for (let n = 2; n <= count; n++) net.schedule(net.now + (n - 1) * 1_000_000, () => send(n));
   // iputils waits up to 10 s after the last probe for stragglers.
   net.schedule(net.now + (count - 1) * 1_000_000 + 10_000_000, () => {
     if (client.echoReplies.length > 0) run.finish("delivered", `${client.echoReplies.length} of ${count} echo replies from ${formatIp4(dst)}`);
     else run.finish(classifySilence(run.steps()), "no echo reply within 10 s");
+  });
+}
+
+/**
+ * iputils prints the first reply's source by name: a PTR query to the
+ * namespace's nameserver, answered within the flow's settling time.
+ * `ptr` is null until (or unless) a name comes back.
+ */
+function lookUpReplier(run: FlowRun, src: Ip4, ip: Ip4): void {
+  const conf = parseResolvConf(run.net.ns(run.input.from).files.get("/etc/resolv.conf")?.() ?? "");
+  run.client.ptr = null;
+  if (!conf) return;
+  reverseLookup(run.net, run.input.from, src, ip, conf.nameserver, (name) => {
+    run.client.ptr = name ?? null;
   });
 }

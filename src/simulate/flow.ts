@@ -34,15 +34,20 @@ export interface FlowInput {
   request?: string;
   /** The HTTP request path [/]. */
   path?: string;
+  /** curl's User-Agent (the version of the curl in the image) [curl/7.88.1]. */
+  userAgent?: string;
   /** Extra request headers (curl -H), and the method [GET]. */
   headers?: string[];
   method?: string;
   /** TCP: connect and close without sending anything (nc -z). */
   connectOnly?: boolean;
   /** UDP to port 53: one question, as dig asks it (no search list). */
-  dnsQuestion?: { name: string; type: DnsTypeName; ednsSize?: number; cookie?: boolean };
-  /** ICMP: how many echo requests, one second apart [1]. */
+  dnsQuestion?: { name: string; type: DnsTypeName; edns: { size: number; cookie: boolean } | null };
+  /** ICMP: how many echo requests, one second apart [1], and the first sequence number [1] (busybox counts from 0). */
   pings?: number;
+  firstSeq?: number;
+  /** ICMP: look the first reply's source up in DNS (PTR), as iputils ping does when given a name. */
+  reverseLookup?: boolean;
   /** The client gives up after this long (µs): curl -m, nc -w, wget -T. */
   clientTimeout?: number;
 }
@@ -74,6 +79,8 @@ export interface ClientView {
   echoesSent: number;
   echoReplies: { seq: number; ttl: number; from: Ip4; bytes: number; rtt: number }[];
   echoErrors: { seq: number; from: Ip4; type: "dest-unreachable" | "time-exceeded"; code: number }[];
+  /** The PTR name of the first reply's source (undefined: none; null: the lookup failed). */
+  ptr?: string | null;
 }
 
 export interface FlowResult {

@@ -8,6 +8,7 @@ import type { Netns } from "../model/kernel.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Conn, ConntrackTable, type Direction } from "./conntrack.js";
 import type { CtState } from "./match.js";
+import { staticNeighbour } from "./kernel-index.js";
 
 /** One packet as the kernel carries it (the skb): headers plus the metadata netfilter and devices read. */
 export interface Skb {
@@ -67,7 +68,7 @@ export class NsState {
 
   /** The static (programmed) entry first, then what ARP taught us. */
   neighbour(dev: string, ip: Ip4): NeighbourEntry | undefined {
-    const fixed = this.netns.neigh.find((n) => n.dev === dev && n.ip === ip && n.lladdr);
+    const fixed = staticNeighbour(this.netns.neigh, dev, ip);
     if (fixed && (fixed.state === "PERMANENT" || fixed.state === "NOARP" || fixed.state === "REACHABLE")) return { mac: fixed.lladdr!, state: fixed.state === "REACHABLE" ? "REACHABLE" : "PERMANENT" };
     return this.neigh.get(dev)?.get(ip);
   }

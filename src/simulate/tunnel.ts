@@ -12,6 +12,7 @@ import { l2Rcv } from "./l2.js";
 import { LATENCY, type Network } from "./network.js";
 import { hash32 } from "./rng.js";
 import type { Skb } from "./state.js";
+import { vtepByAddress, vtepByMac } from "./kernel-index.js";
 
 export const FLANNEL_UDP_PORT = 8285;
 
@@ -39,7 +40,7 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
   }
   const inner: EthernetFrame = { src: dev.mac!, dst: neighbour.mac, payload: skb.ip };
   net.captureFrame(nsId, dev.name, "out", { ...inner, payload: net.withChecksums(skb) }, skb.id);
-  const fdb = net.ns(nsId).fdb.find((f) => f.dev === dev.name && f.mac === neighbour.mac && f.dst !== undefined);
+  const fdb = vtepByMac(net.ns(nsId).fdb, dev.name, neighbour.mac);
   if (!fdb) {
     net.step("drop", nsId, `${dev.name}: no FDB entry for ${neighbour.mac}`, { dev: dev.name });
     return;
@@ -61,7 +62,7 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
 function l3miss(net: Network, nsId: string, dev: Link, ip: number) {
   if (!dev.vxlan?.l3miss) return undefined;
   const owner = net.world.leaseOwner(ip);
-  const entry = owner === undefined ? undefined : net.ns(nsId).fdb.find((f) => f.dev === dev.name && f.dst === owner);
+  const entry = owner === undefined ? undefined : vtepByAddress(net.ns(nsId).fdb, dev.name, owner);
   if (!entry) return undefined;
   net.step("neighbour", nsId, `${dev.name}: L3 miss for ${formatIp4(ip)}; flanneld answers with ${entry.mac} (the VTEP of ${formatIp4(owner!)})`, { dev: dev.name });
   net.state(nsId).learnNeighbour(dev.name, ip, entry.mac);

@@ -9,7 +9,7 @@ export const cat: Tool = (argv, { ns }) => {
     const file = ns.files.get(path);
     if (!file) {
       const known = [...ns.files.keys()].join(", ");
-      return { stdout: out, stderr: `cat: ${path}: No such file or directory\n(files in ${ns.id}: ${known})\n`, code: 1 };
+      return { stdout: out, stderr: `cat: ${path}: No such file or directory\nk8s-nettrace: the files simulated in ${ns.id} are ${known}\n`, code: 1 };
     }
     out += file();
   }

@@ -4,7 +4,7 @@
 // when stdout is a pipe is not reproduced.
 
 import { formatIp4 } from "../model/addr.js";
-import { concat } from "../simulate/apps/http.js";
+import { concat, curlUserAgent } from "../simulate/apps/http.js";
 import type { FlowResult } from "../simulate/flow.js";
 import { decodeBody, elapsedMs, errnoText, type HttpMessage, parseResponse, parseUrl, remoteOf, runFrom, seconds, unresolved } from "./net-client.js";
 import { fail, type Tool, type ToolResult } from "./tool.js";
@@ -79,7 +79,7 @@ export const curlTool: Tool = (argv, env) => {
   if (url.scheme === "https") return fail("k8s-nettrace: https is not simulated (no TLS); use http:// to follow the packets", 1);
   const timeout = o.maxTime ?? o.connectTimeout;
   const r = runFrom(env, {
-    to: url.host, port: url.port, protocol: "tcp", client: "curl", path: url.path, method: o.method,
+    to: url.host, port: url.port, protocol: "tcp", client: "curl", path: url.path, method: o.method, userAgent: curlUserAgent(env.image),
     ...(o.headers.length ? { headers: o.headers } : {}),
     ...(timeout !== undefined ? { clientTimeout: timeout } : {}),
   });

@@ -22,9 +22,9 @@ export interface DnsQueryOutcome {
 }
 
 /** One query from the tool's namespace; `tries` attempts of 5 s each until a reply comes. */
-export function queryDns(env: ToolEnv, server: number, name: string, type: DnsTypeName, options: { tries?: number; legacy?: boolean } = {}): DnsQueryOutcome[] {
+export function queryDns(env: ToolEnv, server: number, name: string, type: DnsTypeName, options: { tries?: number; edns: { size: number; cookie: boolean } | null }): DnsQueryOutcome[] {
   const out: DnsQueryOutcome[] = [];
-  const question = { name, type, ...(options.legacy ? { ednsSize: 4096, cookie: false } : {}) };
+  const question = { name, type, edns: options.edns };
   for (let i = 0; i < (options.tries ?? TRIES); i++) {
     const result = runFrom(env, { to: formatIp4(server), port: 53, protocol: "udp", client: "curl", dnsQuestion: question, clientTimeout: TRY_TIMEOUT });
     const reply = result.client.reply?.dns;
@@ -75,7 +75,7 @@ export const digTool: Tool = (argv, env) => {
   let outcome: DnsQueryOutcome | undefined;
   let errors = "";
   for (const candidate of names) {
-    const tries = queryDns(env, server, candidate, type, { legacy: version === "9.9" });
+    const tries = queryDns(env, server, candidate, type, { edns: version === "9.9" ? { size: 4096, cookie: false } : { size: 1232, cookie: true } });
     const last = tries[tries.length - 1]!;
     for (const t of tries) if (!t.reply) errors += version === "9.18" ? `;; communications error to ${formatIp4(server)}#53: timed out\n` : "";
     if (!last.reply) {

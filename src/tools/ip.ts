@@ -9,7 +9,8 @@ function is(word: string | undefined, keyword: string, min = 1): boolean {
   return word !== undefined && word.length >= min && keyword.startsWith(word);
 }
 
-export const ipTool: Tool = (argv, { ns }) => {
+export const ipTool: Tool = (argv, env) => {
+  const ns = env.ns;
   const args = [...argv];
   let family4 = false;
   while (args[0]?.startsWith("-")) {
@@ -24,7 +25,7 @@ export const ipTool: Tool = (argv, { ns }) => {
   try {
     if (is(object, "address")) return ok(ipAddr(ns, { ...devArg(rest), ...(family4 ? { family4Only: true } : {}) }));
     if (is(object, "link")) return ok(ipLink(ns, devArg(rest)));
-    if (is(object, "route")) return route(rest, ns);
+    if (is(object, "route")) return route(rest, ns, env.era === "legacy");
     if (is(object, "neighbour") || is(object, "neighbor")) return ok(ipNeigh(ns));
   } catch (error) {
     if (error instanceof DeviceNotFoundError) return { stdout: "", stderr: error.stderr, code: error.code };
@@ -38,8 +39,8 @@ function devArg(rest: string[]): { dev?: string } {
   return name ? { dev: name } : {};
 }
 
-function route(rest: string[], ns: Parameters<Tool>[1]["ns"]) {
-  if (rest.length === 0) return ok(ipRoute(ns));
-  if (rest[0] === "table" && (rest[1] === "main" || rest[1] === "local")) return ok(ipRoute(ns, { table: rest[1] }));
+function route(rest: string[], ns: Parameters<Tool>[1]["ns"], legacy: boolean) {
+  if (rest.length === 0) return ok(ipRoute(ns, { legacy }));
+  if (rest[0] === "table" && (rest[1] === "main" || rest[1] === "local")) return ok(ipRoute(ns, { table: rest[1], legacy }));
   return fail(`k8s-nettrace: ip route supports "show" and "show table main|local" (got "${rest.join(" ")}")`, 2);
 }

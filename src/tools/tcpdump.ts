@@ -162,7 +162,7 @@ export const tcpdumpTool: Tool = (argv, env) => {
   const link = parsed.device === undefined ? defaultDevice(env.ns) : parsed.device === "any" ? undefined : env.ns.links.find((l) => l.name === parsed.device);
   if (parsed.device !== "any" && !link) {
     if (parsed.device === undefined) return fail("tcpdump: no suitable device found");
-    return fail(`tcpdump: ${parsed.device}: No such device exists\n(SIOCGIFHWADDR: No such device)`);
+    return fail(`tcpdump: ${parsed.device}: No such device exists\n(No such device exists)`);
   }
   const device = link?.name ?? "any";
   const linkType: LinkType = link ? linkTypeOf(link) : "LINUX_SLL2";
@@ -199,7 +199,9 @@ export const tcpdumpTool: Tool = (argv, env) => {
   if (parsed.count === undefined) {
     const r = print(env.live.captures(), Infinity);
     const hint = r.received === 0 ? `k8s-nettrace: nothing has crossed ${device} in ${env.ns.id} yet; run a flow first (curl, wget, ping, dig, nc), or use tcpdump -c N to catch the next one\n` : "";
-    return { stdout: r.text, stderr: `${banner}^C\n${summary(r.captured, r.received)}${hint}`, code: 0 };
+    const tail = `^C\n${summary(r.captured, r.received)}${hint}`;
+    // On a terminal: the banner, the packets, then ^C and the counts.
+    return { stdout: r.text, stderr: banner + tail, code: 0, ordered: [{ stream: "stderr", text: banner }, { stream: "stdout", text: r.text }, { stream: "stderr", text: tail }] };
   }
   // -c N: keep capturing in the background; each later flow's packets print as they come, then the summary.
   let remaining = parsed.count;

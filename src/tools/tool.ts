@@ -18,8 +18,16 @@ export interface ToolEnv {
   stdin?: string;
   /** The program's hostname (a pod's name inside a pod). */
   hostname: string;
+  /** The container image the program runs from (a pod's); undefined on a host. */
+  image?: string;
   /** Which variant of the tool the place has: busybox applets print differently. */
   flavour: "gnu" | "busybox";
+  /**
+   * The distributions of the cluster's time: "legacy" for clusters before
+   * Kubernetes 1.10 (CentOS 7 / Ubuntu 14.04–16.04 userlands, iproute2 < 4.15),
+   * "current" (Debian 12) after.
+   */
+  era: "legacy" | "current";
   /** Output that appears later, after whatever command is running then (a background capture). */
   notify(text: string): void;
 }

@@ -61,17 +61,18 @@ function traceIn(ctx: Context, cluster: Cluster, seed: string, runCli: CliRunner
   return (argv, env) => {
     let stdout = "";
     let stderr = "";
+    const ordered: { stream: "stdout" | "stderr"; text: string }[] = [];
     const sub: Context = {
       ...ctx,
       cluster,
-      stdout: { write: (s) => void (stdout += s), isTTY: false },
-      stderr: { write: (s) => void (stderr += s), isTTY: false },
+      stdout: { write: (s) => void ((stdout += s), ordered.push({ stream: "stdout", text: s })), isTTY: false },
+      stderr: { write: (s) => void ((stderr += s), ordered.push({ stream: "stderr", text: s.replace(/^error\[usage\]: /gm, "trace: ") })), isTTY: false },
     };
     delete sub.stdin;
     const args = positionalCount(argv) === 1 ? [netnsOf(env.place), ...argv] : argv;
     const hasSeed = argv.some((a) => a === "--seed" || a.startsWith("--seed="));
     const code = runCli(sub, ["trace", ...args, ...(hasSeed ? [] : ["--seed", seed])]);
-    return { stdout, stderr: stderr.replace(/^error\[usage\]: /gm, "trace: "), code };
+    return { stdout, stderr: stderr.replace(/^error\[usage\]: /gm, "trace: "), code, ordered };
   };
 }
 

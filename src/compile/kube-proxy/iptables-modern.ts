@@ -3,12 +3,13 @@
 // syncProxyRules, as summarised in reference kube-proxy.md §2.
 
 import type { Cluster, Node } from "../../model/cluster.js";
-import type { Match, Rule } from "../../netfilter/rule.js";
+import type { Rule } from "../../netfilter/rule.js";
 import type { RuleSet } from "../ruleset.js";
 import type { KubeProxyFeatures } from "./features.js";
-import { MASQ_MARK, NO_MATCHES, REJECT, comment, ctstate, dnat, dstLocal, host, jumpTo, l4, mark, net, probabilityText, proto, rule, srcLocal, statistic } from "./rules.js";
+import { MASQ_MARK, REJECT, comment, ctstate, dstLocal, host, jumpTo, l4, mark, net, proto, rule, srcLocal } from "./rules.js";
 import { type EndpointInfo, type PortInfo, portInfos, totalEndpoints } from "./service-ports.js";
 import { sharedChain } from "./shared-chains.js";
+import { clusterWideChains, endpointRules, internalMasqRule, sharedRules, toEndpointRules, usesClusterChain } from "./modern-chains.js";
 
 const KP = { by: "kube-proxy" as const };
 
@@ -17,6 +18,7 @@ export function writeModernIptables(rs: RuleSet, cluster: Cluster, node: Node, f
   writeStatic(rs, f);
   const infos = portInfos(cluster, f.minor);
   const large = f.largeClusterMode && totalEndpoints(infos) > 1000;
+  rs.layer("nat", clusterWideChains(cluster, infos, large));
   for (const info of infos) writeServicePort(rs, cluster, node, info, f, large);
   rs.append("nat", "KUBE-SERVICES", rule({ matches: [comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"), dstLocal], target: jumpTo("KUBE-NODEPORTS") }, KP));
 }
@@ -84,12 +86,12 @@ export function localnetRule(): Rule {
 }
 
 function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortInfo, f: KubeProxyFeatures, large: boolean): void {
-  const { svc, port, name, proto: p, hash } = info;
+  const { svc, port, name, proto: p } = info;
   const origin = info.origin;
+  // What every node shares: the chain names and the rules that do not depend on the node.
+  const shared = sharedRules(info);
   const svcChain = info.svcChain;
-  const svlChain = `KUBE-SVL-${hash}`;
-  const extChain = `KUBE-EXT-${hash}`;
-  const fwChain = `KUBE-FW-${hash}`;
+  const { svlChain, extChain, fwChain } = shared;
   const all = info.endpoints;
   const hasEndpoints = all.length > 0;
   const externallyAccessible = svc.type !== "ClusterIP" || svc.externalIPs.length > 0;
@@ -99,20 +101,19 @@ function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortI
   const local = internalLocal || externalLocal ? all.filter((e) => e.ep.node === node.name) : NO_ENDPOINTS;
   const hasInternalEndpoints = internalLocal ? local.length > 0 : hasEndpoints;
   const hasExternalEndpoints = externalLocal ? local.length > 0 : hasEndpoints;
-  const usesCluster = hasEndpoints && (!internalLocal || (externallyAccessible && !externalLocal));
+  const usesCluster = usesClusterChain(info);
   const usesLocal = local.length > 0 && (internalLocal || externalLocal);
   const usesExternal = hasEndpoints && externallyAccessible;
   const usesFW = hasExternalEndpoints && svc.loadBalancerIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
   const internalChain = internalLocal ? svlChain : svcChain;
   const externalPolicyChain = externalLocal ? svlChain : svcChain;
   const lbChain = usesFW ? fwChain : extChain;
-  const dport = l4(p, port.port);
+  const dport = shared.dport;
   const cip = svc.clusterIP!;
-  const filterComment = hasEndpoints ? `${name} has no local endpoints` : `${name} has no endpoints`;
+  const filterComment = hasEndpoints ? shared.noLocalEndpoints : shared.noEndpointsComment;
   const filterTarget = hasEndpoints ? ({ t: "DROP" } as const) : REJECT;
 
-  // The same rule on every node: built once per service port (10,000 per node at L).
-  const shared = sharedRules(info);
+  // The same rule on every node, built once per service port (10,000 of them per node at L).
   if (hasInternalEndpoints) {
     shared.clusterIP ??= rule({ dst: host(cip), proto: proto(p), matches: [comment(`${name} cluster IP`), dport], target: jumpTo(internalChain) }, origin);
     rs.append("nat", "KUBE-SERVICES", shared.clusterIP);
@@ -142,48 +143,18 @@ function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortI
   }
   if (!hasEndpoints) return;
 
-  const masq = internalMasqRule(cluster, info);
   if (usesExternal) writeExternalChain(rs, cluster, info, extChain, externalLocal, hasExternalEndpoints, externalPolicyChain, svcChain);
   if (usesFW) writeFirewallChain(rs, node, info, fwChain, extChain, f);
-  if (usesCluster) {
-    const head = hasInternalEndpoints && internalChain === svcChain && masq ? [masq] : [];
-    rs.setRules("nat", svcChain, sharedChain(cluster, svcChain, () => [...head, ...toEndpointRules(info, all, large)]));
-  }
+  // With usesCluster, KUBE-SVC and every endpoint's KUBE-SEP are in the cluster-wide layer.
   if (usesLocal) {
+    const masq = internalMasqRule(cluster, info);
     const head = hasInternalEndpoints && internalChain === svlChain && masq ? [masq] : [];
     rs.setRules("nat", svlChain, [...head, ...toEndpointRules(info, local, large)]);
+    if (!usesCluster) for (const e of local) rs.setRules("nat", e.sepChain, sharedChain(cluster, e.sepChain, () => endpointRules(info, e, large)));
   }
-  const reachable = usesLocal ? new Set<EndpointInfo>([...(usesCluster ? all : []), ...local]) : usesCluster ? all : NO_ENDPOINTS;
-  for (const e of reachable) rs.setRules("nat", e.sepChain, sharedChain(cluster, e.sepChain, () => endpointRules(info, e, large)));
 }
 
 const NO_ENDPOINTS: readonly EndpointInfo[] = Object.freeze([]);
-
-/** Node-independent rules of a service port, built by the first node that needs them. */
-interface SharedRules {
-  clusterIP?: Rule;
-  noEndpoints?: Rule;
-}
-
-const sharedByPort = new WeakMap<PortInfo, SharedRules>();
-
-function sharedRules(info: PortInfo): SharedRules {
-  let shared = sharedByPort.get(info);
-  if (!shared) {
-    shared = {};
-    sharedByPort.set(info, shared);
-  }
-  return shared;
-}
-
-/** First rule of the internal chain: masquerade what does not come from a pod (or everything with masqueradeAll). */
-function internalMasqRule(cluster: Cluster, info: PortInfo): Rule | undefined {
-  const { masqueradeAll, clusterCIDR } = cluster.kubeProxy;
-  const base = { dst: host(info.svc.clusterIP!), proto: proto(info.proto), matches: [comment(`${info.name} cluster IP`), l4(info.proto, info.port.port)], target: jumpTo("KUBE-MARK-MASQ") };
-  if (masqueradeAll) return rule(base, info.origin);
-  if (clusterCIDR) return rule({ ...base, src: net(clusterCIDR, true) }, info.origin);
-  return undefined;
-}
 
 function writeExternalChain(rs: RuleSet, cluster: Cluster, info: PortInfo, ext: string, externalLocal: boolean, hasExternalEndpoints: boolean, policyChain: string, svcChain: string): void {
   const { name, origin } = info;
@@ -213,46 +184,4 @@ function writeFirewallChain(rs: RuleSet, node: Node, info: PortInfo, fw: string,
   if (f.proxyFirewall) rules.push(rule({ matches: [comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)] }, origin));
   else rules.push(rule({ matches: [comment(`${name} loadbalancer IP`)], target: jumpTo("KUBE-MARK-DROP") }, origin));
   rs.setRules("nat", fw, rules);
-}
-
-/** KUBE-SVC/SVL → KUBE-SEP: affinity checks first, then the random split (1/n, 1/(n-1), ..., last always). */
-function toEndpointRules(info: PortInfo, endpoints: readonly EndpointInfo[], large: boolean): Rule[] {
-  const out: Rule[] = [];
-  const { svc, name, origin } = info;
-  const epComment = (e: EndpointInfo) => (large ? [] : [comment(`${name} -> ${e.text}`)]);
-  if (svc.sessionAffinity === "ClientIP") {
-    for (const e of endpoints) {
-      out.push(rule({ matches: [...epComment(e), { m: "recent", op: "rcheck", name: e.sepChain, seconds: svc.sessionAffinityTimeout, reap: true, mask: "255.255.255.255", side: "rsource", neg: false }], target: jumpTo(e.sepChain) }, origin));
-    }
-  }
-  const n = endpoints.length;
-  endpoints.forEach((e, i) => {
-    const stat = i < n - 1 ? [statistic(probabilityText(n - i, 10))] : NO_MATCHES;
-    out.push(rule({ matches: large ? stat : [...epComment(e), ...stat], target: jumpTo(e.sepChain) }, origin));
-  });
-  return out;
-}
-
-/** KUBE-SEP: mark hairpin traffic (the pod reaching itself) for SNAT, then DNAT to the endpoint. */
-function endpointRules(info: PortInfo, e: EndpointInfo, large: boolean): Rule[] {
-  const { svc, name, proto: p } = info;
-  const origin = { ...info.origin, object: `${info.origin.object} endpoint ${e.text}` };
-  const c = large ? NO_MATCHES : [comment(name)];
-  const affinity = svc.sessionAffinity === "ClientIP" ? [{ m: "recent" as const, op: "set" as const, name: e.sepChain, reap: false, mask: "255.255.255.255", side: "rsource" as const, neg: false }] : NO_MATCHES;
-  return [
-    rule({ src: host(e.ep.ip), matches: c, target: jumpTo("KUBE-MARK-MASQ") }, origin),
-    rule({ proto: proto(p), matches: c.length === 0 && affinity.length === 0 ? onlyL4(p) : [...c, ...affinity, l4(p)], target: dnat(e.text) }, origin),
-  ];
-}
-
-const onlyL4Lists = new Map<string, Match[]>();
-
-/** `-m tcp` alone, the match list of every KUBE-SEP DNAT rule in large-cluster mode. */
-function onlyL4(p: string): Match[] {
-  let list = onlyL4Lists.get(p);
-  if (!list) {
-    list = Object.freeze([l4(p)]) as unknown as Match[];
-    onlyL4Lists.set(p, list);
-  }
-  return list;
 }

@@ -41,7 +41,7 @@ export function dnsServer(zone: DnsZone, port: number): Socket {
       const reply: DnsMessage = {
         kind: "dns",
         id: query.id,
-        flags: { qr: true, opcode: 0, aa: zone.authoritative && ans.rcode !== "SERVFAIL", tc: false, rd: query.flags.rd, ra: zone.recursionAvailable, rcode: ans.rcode === "NOERROR" ? 0 : ans.rcode === "NXDOMAIN" ? 3 : 2 },
+        flags: { qr: true, opcode: 0, aa: zone.authoritative && ans.rcode !== "SERVFAIL" && !ans.forwarded, tc: false, rd: query.flags.rd, ra: zone.recursionAvailable || !!ans.forwarded, rcode: ans.rcode === "NOERROR" ? 0 : ans.rcode === "NXDOMAIN" ? 3 : 2 },
         questions: query.questions,
         answers,
         authority,
@@ -57,7 +57,8 @@ function soaRecord(soa: NonNullable<ReturnType<DnsZone["answer"]>["soa"]>): DnsR
   return {
     name: `${soa.zone}.`,
     class: 1,
-    ttl: soa.minimum,
+    // CoreDNS's cache caps a negative answer's TTL at 1800 s (its `denial` default).
+    ttl: Math.min(soa.minimum, 1800),
     data: { type: "SOA", mname: soa.mname, rname: soa.rname, serial: soa.serial, refresh: soa.refresh, retry: soa.retry, expire: soa.expire, minimum: soa.minimum },
   };
 }
@@ -155,4 +156,40 @@ export function resolve(net: Network, nsId: string, src: Ip4, name: string, conf
     });
   };
   tryNext();
+}
+
+/** getnameinfo(): one PTR question for `ip`; `done` gets the name (without the final dot) or undefined. */
+export function reverseLookup(net: Network, nsId: string, src: Ip4, ip: Ip4, nameserver: Ip4, done: (name: string | undefined) => void): void {
+  const port = net.rng.int(32768, 60999);
+  const id = net.rng.int(1, 65535);
+  const qname = `${formatIp4(ip).split(".").reverse().join(".")}.in-addr.arpa.`;
+  const sockets = net.socketsOf(nsId);
+  let answered = false;
+  const sock: Socket = {
+    proto: "udp",
+    localIp: src,
+    localPort: port,
+    remoteIp: nameserver,
+    remotePort: 53,
+    receive(_n, _ns, skb) {
+      const udp = skb.ip.payload as UdpDatagram;
+      if (!isDns(udp.payload) || udp.payload.id !== id || answered) return;
+      answered = true;
+      sockets.splice(sockets.indexOf(sock), 1);
+      const ptr = (udp.payload.answers ?? []).find((r) => r.data.type === "PTR");
+      done(ptr && "target" in ptr.data ? ptr.data.target.replace(/\.$/, "") : undefined);
+    },
+  };
+  sockets.push(sock);
+  net.step("dns", nsId, `resolver: asking ${formatIp4(nameserver)} for ${qname} (PTR)`);
+  const query: DnsMessage = {
+    kind: "dns", id, flags: { qr: false, opcode: 0, rd: true }, questions: [{ name: qname, type: "PTR", class: 1 }], answers: [], authority: [], additional: [],
+  };
+  ipOutput(net, nsId, { kind: "ipv4", src, dst: nameserver, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "udp", sport: port, dport: 53, payload: query } }, { flowHash: 0, csumPartial: true });
+  net.schedule(net.now + 5_000_000, () => {
+    if (answered) return;
+    answered = true;
+    if (sockets.includes(sock)) sockets.splice(sockets.indexOf(sock), 1);
+    done(undefined);
+  });
 }

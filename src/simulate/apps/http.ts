@@ -15,13 +15,19 @@ export type HttpClientKind = "curl" | "wget" | "wget-gnu";
  * it when done; busybox wget asks the server to close (the response ends
  * with the server's FIN); GNU wget asks for keep-alive and identity encoding.
  */
-export function httpRequest(kind: HttpClientKind, host: string, path = "/", extra: readonly string[] = [], method = "GET"): Uint8Array {
+export function httpRequest(kind: HttpClientKind, host: string, path = "/", extra: readonly string[] = [], method = "GET", userAgent = "curl/7.88.1"): Uint8Array {
   const headers = (lines: string[]) => encoder.encode(`${method} ${path} HTTP/1.1\r\n${[...lines, ...extra].map((l) => `${l}\r\n`).join("")}\r\n`);
   if (kind === "wget") return headers([`Host: ${host}`, "User-Agent: Wget", "Connection: close"]);
   if (kind === "wget-gnu") return headers([`Host: ${host}`, "User-Agent: Wget/1.21.3", "Accept: */*", "Accept-Encoding: identity", "Connection: Keep-Alive"]);
   // curl puts -H headers after its own, replacing one of the same name.
-  const own = [`Host: ${host}`, "User-Agent: curl/7.88.1", "Accept: */*"].filter((h) => !extra.some((e) => e.split(":")[0]!.toLowerCase() === h.split(":")[0]!.toLowerCase()));
+  const own = [`Host: ${host}`, `User-Agent: ${userAgent}`, "Accept: */*"].filter((h) => !extra.some((e) => e.split(":")[0]!.toLowerCase() === h.split(":")[0]!.toLowerCase()));
   return headers(own);
+}
+
+/** The curl a container runs: curlimages/curl:X is curl X; anywhere else Debian 12's 7.88.1. */
+export function curlUserAgent(image: string | null | undefined): string {
+  const m = /(?:^|\/)curl:(\d+\.\d+\.\d+)/.exec(image ?? "");
+  return `curl/${m ? m[1] : "7.88.1"}`;
 }
 
 const PAGE_OLD = `<!DOCTYPE html>

@@ -119,9 +119,8 @@ function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn)
       },
       data: (_c, d) => front.write(d),
       peerClosed: () => front.close(),
-      ended: (_c, how) => {
-        if (how === "refused" || how === "timeout" || how === "unreachable") front.close();
-      },
+      // When either copy loop ends, kube-proxy closes both connections (ProxySocket's tcp copy).
+      ended: () => front.close(),
     }, "client");
     net.socketsOf(nsId).push(back);
     back.connect();

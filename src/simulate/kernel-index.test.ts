@@ -1,0 +1,37 @@
+// Indexed neighbour and FDB lookups return the entry a scan in listed order returns.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { FdbEntry, Neigh } from "../model/kernel.js";
+import { staticNeighbour, vtepByAddress, vtepByMac } from "./kernel-index.js";
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+test("random neighbour and FDB tables: the first match, as a scan finds it", () => {
+  const r = rng(9);
+  const devs = ["flannel.1", "eth0", "cni0"];
+  const macs = ["aa:00:00:00:00:01", "aa:00:00:00:00:02", "aa:00:00:00:00:03", "aa:00:00:00:00:04"];
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+  for (let t = 0; t < 100; t++) {
+    const neigh: Neigh[] = [];
+    const fdb: FdbEntry[] = [];
+    for (let i = 0, n = 64 + Math.floor(r() * 100); i < n; i++) {
+      neigh.push({ dev: pick(devs), ip: Math.floor(r() * 40), ...(r() < 0.8 ? { lladdr: pick(macs) } : {}), state: "PERMANENT", origin: String(i) });
+      fdb.push({ mac: pick(macs), dev: pick(devs), ...(r() < 0.7 ? { dst: Math.floor(r() * 40) } : {}), self: true, permanent: true, origin: String(i) });
+    }
+    for (let q = 0; q < 60; q++) {
+      const dev = pick(devs);
+      const ip = Math.floor(r() * 45);
+      const mac = pick(macs);
+      assert.equal(staticNeighbour(neigh, dev, ip), neigh.find((n) => n.dev === dev && n.ip === ip && n.lladdr));
+      assert.equal(vtepByMac(fdb, dev, mac), fdb.find((f) => f.dev === dev && f.mac === mac && f.dst !== undefined));
+      assert.equal(vtepByAddress(fdb, dev, ip), fdb.find((f) => f.dev === dev && f.dst === ip));
+    }
+  }
+});

@@ -1,0 +1,39 @@
+// The FIB index must pick the route the linear longest-prefix match picks, for
+// any table: overlapping prefixes, metrics, ties, host bits, other tables.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Route } from "../model/kernel.js";
+import { bestRoute, indexedBest } from "./routing.js";
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+test("random routing tables: the indexed lookup is the linear lookup", () => {
+  const r = rng(5);
+  const bases = [0x0a000000, 0x0a800000, 0x0a810200, 0xc0a80000, 0x00000000];
+  for (let t = 0; t < 300; t++) {
+    const routes: Route[] = [];
+    for (let i = 0, n = 64 + Math.floor(r() * 200); i < n; i++) {
+      const len = [0, 8, 9, 16, 24, 24, 24, 32][Math.floor(r() * 8)]!;
+      const addr = (bases[Math.floor(r() * bases.length)]! + Math.floor(r() * 4096) * (r() < 0.5 ? 256 : 1)) >>> 0;
+      routes.push({
+        table: r() < 0.9 ? "main" : "local",
+        type: r() < 0.9 ? "unicast" : "blackhole",
+        dst: { addr, len },
+        dev: `d${i}`,
+        scope: "global",
+        ...(r() < 0.3 ? { metric: Math.floor(r() * 3) * 100 } : {}),
+      } as Route);
+    }
+    for (let q = 0; q < 50; q++) {
+      const dst = (bases[Math.floor(r() * bases.length)]! + Math.floor(r() * 2 ** 20)) >>> 0;
+      assert.equal(indexedBest(routes, dst), bestRoute(routes, dst));
+    }
+  }
+});
