@@ -17,6 +17,7 @@ import { writeIpvsRules } from "./kube-proxy/ipvs.js";
 import { writeUserspace } from "./kube-proxy/userspace.js";
 import { writeKubelet } from "./kubelet.js";
 import { RuleSet } from "./ruleset.js";
+import { internLongChains } from "./kube-proxy/shared-chains.js";
 
 export function featuresOf(cluster: Cluster): KubeProxyFeatures {
   return kubeProxyFeatures(cluster.kubeProxy.version, cluster.kubeProxy.randomFully);
@@ -32,6 +33,7 @@ export function buildNodeTables(cluster: Cluster, node: Node, ipsets: () => IpSe
   writeKubelet(rs, cluster);
   if (!flannelFirst && flannel) writeFlannelRules(rs, cluster, node);
   writeKubeProxy(rs, cluster, node, ipsets);
+  internLongChains(cluster, rs.tables);
   return rs.tables;
 }
 

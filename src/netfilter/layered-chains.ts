@@ -20,6 +20,11 @@ export class LayeredChains extends Map<string, Chain> {
     for (const [name, chain] of own) super.set(name, chain);
   }
 
+  /** The node's own chains only. */
+  own(): MapIterator<Chain> {
+    return super.values();
+  }
+
   override get(name: string): Chain | undefined {
     return super.get(name) ?? this.base.get(name);
   }

@@ -1,5 +1,6 @@
 // pcap-filter(7) expressions as tcpdump 4.99 / libpcap 1.10 compile them, for
-// choosing which simulated frames a `tcpdump -i DEV 'EXPR'` would print.
+// choosing which simulated frames a `tcpdump -i DEV 'EXPR'` would print, on
+// Ethernet (EN10MB), TUN (RAW) and `-i any` (LINUX_SLL2, the cooked frame).
 //
 // The compiled filter tests raw bytes exactly where libpcap's BPF program looks:
 // outer headers only (on an underlay NIC `host <pod ip>` does not see inside
@@ -28,7 +29,7 @@ export interface CompileOptions {
    * count); 0xffffffff (PCAP_NETMASK_UNKNOWN) makes `ip broadcast` an error.
    */
   netmask?: number;
-  /** Link type to compile for eagerly, so its errors surface now (default EN10MB). */
+  /** Link type to compile for eagerly, so its errors surface now (default EN10MB); others compile on first use. */
   linkType?: LinkType;
 }
 

@@ -11,24 +11,27 @@ import {
 export interface IpLinkOptions {
   /** `ip link show DEV` */
   dev?: string;
+  /** busybox's ip applet: no state/mode/group, veth peers resolved locally (@ifN + M-DOWN), no link-netnsid. */
+  busybox?: boolean;
 }
 
 export interface IpAddrOptions {
   /** `ip addr show dev DEV` */
   dev?: string;
+  busybox?: boolean;
   /** `ip -4 addr`: IPv4 only, links without IPv4 skipped, no link/ether line. */
   family4Only?: boolean;
 }
 
 export function ipLink(ns: Netns, opts: IpLinkOptions = {}): string {
-  return selectLinks(ns, opts.dev).map((l) => linkBlock(ns, l, { doLink: true, family4Only: false })).join("");
+  return selectLinks(ns, opts.dev).map((l) => linkBlock(ns, l, { doLink: true, family4Only: false, busybox: !!opts.busybox })).join("");
 }
 
 export function ipAddr(ns: Netns, opts: IpAddrOptions = {}): string {
   const family4Only = opts.family4Only ?? false;
   return selectLinks(ns, opts.dev)
     .filter((l) => !family4Only || l.addrs.length > 0)
-    .map((l) => linkBlock(ns, l, { doLink: false, family4Only }) + addrLines(ns, l, family4Only))
+    .map((l) => linkBlock(ns, l, { doLink: false, family4Only, busybox: !!opts.busybox }) + addrLines(ns, l, family4Only))
     .join("");
 }
 
@@ -56,7 +59,8 @@ function selectLinks(ns: Netns, dev: string | undefined): Link[] {
 }
 
 /** The `N: name[@link]: <flags> mtu … qlen N` line, the link/ line and altnames. */
-function linkBlock(ns: Netns, l: Link, o: { doLink: boolean; family4Only: boolean }): string {
+function linkBlock(ns: Netns, l: Link, o: { doLink: boolean; family4Only: boolean; busybox: boolean }): string {
+  if (o.busybox) return busyboxLinkBlock(ns, l, o.family4Only);
   const { label, mDown } = nameAndLink(ns, l);
   const flags = linkFlagsInKernelOrder(l).join(",") + (mDown ? ",M-DOWN" : "");
   let line = `${l.index}: ${label}: <${flags}> mtu ${l.mtu} qdisc ${l.qdisc} `;
@@ -68,6 +72,17 @@ function linkBlock(ns: Netns, l: Link, o: { doLink: boolean; family4Only: boolea
   if (!o.family4Only) line += "\n    " + linkLayer(l);
   line += netnsSuffix(ns, l);
   for (const alt of extrasOf(l).altnames ?? []) line += `\n    altname ${alt}`;
+  return line + "\n";
+}
+
+/** busybox ip: it looks the peer's ifindex up in this namespace, so a pod's eth0 prints @ifN with M-DOWN. */
+function busyboxLinkBlock(ns: Netns, l: Link, family4Only: boolean): string {
+  const { label, mDown } = bridgeLinkName(ns, l);
+  const flags = linkFlagsInKernelOrder(l).join(",") + (mDown ? ",M-DOWN" : "");
+  let line = `${l.index}: ${label}: <${flags}> mtu ${l.mtu} qdisc ${l.qdisc} `;
+  if (l.master !== undefined) line += `master ${l.master} `;
+  if (l.txqlen) line += `qlen ${l.txqlen}`;
+  if (!family4Only) line += "\n    " + linkLayer(l);
   return line + "\n";
 }
 

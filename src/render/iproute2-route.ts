@@ -14,6 +14,8 @@ export interface IpRouteOptions {
    * the double spaces of "dev eth0  proto kernel  scope link  src …".
    */
   legacy?: boolean;
+  /** busybox's ip applet: no proto, " src X" after the scope. */
+  busybox?: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export function routesInFibOrder(ns: Netns, table: "main" | "local"): Route[] {
 }
 
 export function ipRoute(ns: Netns, opts: IpRouteOptions = {}): string {
-  return routesInFibOrder(ns, opts.table ?? "main").map((r) => (opts.legacy ? legacyRouteLine(ns, r) : routeLine(ns, r))).join("");
+  return routesInFibOrder(ns, opts.table ?? "main").map((r) => (opts.busybox ? busyboxRouteLine(r) : opts.legacy ? legacyRouteLine(ns, r) : routeLine(ns, r))).join("");
 }
 
 function dstText(r: Route): string {
@@ -72,6 +74,17 @@ function routeLine(ns: Netns, r: Route): string {
   return t.join(" ") + " \n";
 }
 
+function busyboxRouteLine(r: Route): string {
+  let line = r.type !== "unicast" ? `${r.type} ` : "";
+  line += `${dstText(r)} `;
+  if (r.gateway !== undefined) line += `via ${formatIp4(r.gateway)} `;
+  if (r.dev) line += `dev ${r.dev} `;
+  if (r.scope !== "global") line += `scope ${r.scope} `;
+  if (r.src !== undefined) line += ` src ${formatIp4(r.src)} `;
+  if (r.metric) line += `metric ${r.metric} `;
+  return `${line}\n`;
+}
+
 function legacyRouteLine(ns: Netns, r: Route): string {
   let line = r.type !== "unicast" ? `${r.type} ` : "";
   line += `${dstText(r)} `;
@@ -91,8 +104,15 @@ function legacyRouteLine(ns: Netns, r: Route): string {
  * the model's order: the kernel walks its neighbour hash (seeded at random per
  * table), so a real node's order is not reproducible; the compiler chooses one.
  */
-export function ipNeigh(ns: Netns): string {
-  return ns.neigh.map(neighLine).join("");
+export function ipNeigh(ns: Netns, opts: { busybox?: boolean } = {}): string {
+  return ns.neigh.map(opts.busybox ? busyboxNeighLine : neighLine).join("");
+}
+
+/** busybox adds the cache entry's reference count, usage ages and probes (not modelled: a fresh entry's values). */
+function busyboxNeighLine(n: Neigh): string {
+  let line = `${formatIp4(n.ip)} dev ${n.dev} `;
+  if (n.lladdr !== undefined && n.state !== "FAILED") line += `lladdr ${n.lladdr} `;
+  return `${line}ref 1 used 0/0/0 probes 1 ${n.state}\n`;
 }
 
 function neighLine(n: Neigh): string {

@@ -8,6 +8,8 @@ import { DeviceNotFoundError, ifFlagWord, inet6Of, isUp, statsOf, type LinkStats
 export interface IfconfigOptions {
   /** `ifconfig -a`: also the links that are down. */
   all?: boolean;
+  /** The interface counters (the session's traffic); zero when absent. */
+  counters?: (link: Link) => Partial<LinkStats>;
 }
 
 /**
@@ -19,12 +21,12 @@ export function ifconfig(ns: Netns, dev?: string, opts: IfconfigOptions = {}): s
   if (dev !== undefined) {
     const link = ns.links.find((l) => l.name === dev);
     if (!link) throw new DeviceNotFoundError(`${dev}: error fetching interface information: Device not found\n`, 1);
-    return ifconfigBlock(ns, link);
+    return ifconfigBlock(ns, link, opts);
   }
   return [...ns.links]
     .filter((l) => opts.all || isUp(l))
     .sort((a, b) => nstrcmp(a.name, b.name))
-    .map((l) => ifconfigBlock(ns, l))
+    .map((l) => ifconfigBlock(ns, l, opts))
     .join("");
 }
 
@@ -42,7 +44,7 @@ function flagsText(word: number): string {
   return s.endsWith(",") ? s.slice(0, -1) + ">" : s.slice(0, -1);
 }
 
-function ifconfigBlock(ns: Netns, l: Link): string {
+function ifconfigBlock(ns: Netns, l: Link, opts: IfconfigOptions): string {
   const word = ifFlagWord(l);
   let out = `${l.name}: ${flagsText(word)}  mtu ${l.mtu}\n`;
   const a = l.addrs[0]; // SIOCGIFADDR: the primary address only
@@ -57,7 +59,7 @@ function ifconfigBlock(ns: Netns, l: Link): string {
     out += `        inet6 ${a6.addr}  prefixlen ${a6.len}  scopeid ${scope}\n`;
   }
   out += hwLine(l);
-  return out + statsLines(statsOf(l)) + "\n";
+  return out + statsLines({ ...statsOf(l), ...opts.counters?.(l) }) + "\n";
 }
 
 /** The "(1.9 KiB)" of ife_print_long: ×10, divided down by 1024 steps with strict '>', truncated. */

@@ -13,10 +13,10 @@ const ROUTE_HEAD = "Kernel IP routing table\nDestination     Gateway         Gen
 const NETSTAT_HEAD = "Kernel IP routing table\nDestination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n";
 
 /** One /proc/net/route row in the fields net-tools prints. */
-interface ProcRoute { dst: string; gw: string; mask: string; flags: string; metric: number; iface: string; reject: boolean }
+export interface ProcRoute { dst: string; gw: string; mask: string; flags: string; metric: number; iface: string; reject: boolean }
 
 /** /proc/net/route walks the main table in the same trie order as `ip route`. */
-function procRoutes(ns: Netns): ProcRoute[] {
+export function procRoutes(ns: Netns): ProcRoute[] {
   return routesInFibOrder(ns, "main").map((r: Route) => {
     const reject = r.type === "unreachable";
     let flags = reject ? "!" : "U";

@@ -55,6 +55,22 @@ export class LiveNetwork {
     return this.net.captures;
   }
 
+  /** Packets and bytes an interface received and sent during the session (what ifconfig counts). */
+  linkCounters(nsId: string, dev: string): { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number } {
+    const c = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 };
+    for (const p of this.net.captures) {
+      if (p.point.netns !== nsId || p.point.dev !== dev) continue;
+      if (p.direction === "in") {
+        c.rxPackets++;
+        c.rxBytes += p.frame.length;
+      } else {
+        c.txPackets++;
+        c.txBytes += p.frame.length;
+      }
+    }
+    return c;
+  }
+
   /** The connections alive in a namespace's conntrack table now. */
   conntrack(nsId: string): Conn[] {
     return this.net.state(nsId).conntrack.live(this.net.now);

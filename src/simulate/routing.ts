@@ -4,6 +4,7 @@
 
 import { broadcastOf, contains, type Ip4, maskOf } from "../model/addr.js";
 import type { Link, Netns, Route } from "../model/kernel.js";
+import { SortedIndex } from "./sorted-index.js";
 
 export type RouteResult =
   | { type: "local"; dev: string }
@@ -46,14 +47,15 @@ export function bestRoute(routes: readonly Route[], dst: Ip4): Route | undefined
 }
 
 // A node of an L cluster has a route per other node's lease (5,000 of them); a lookup per
-// packet and hop would scan them all. The index groups the main table by prefix length and
-// network: the longest length with a match wins, and within it bestRoute's order applies.
+// packet and hop would scan them all. All routes of one prefix length and network match the
+// same destinations, so the winner among them (lowest metric, first listed) is fixed: the
+// index keeps it per prefix length, and the longest length with a winner is the answer.
 const FIB_INDEX_MIN = 64;
 
 interface FibIndex {
   length: number;
-  /** Prefix lengths present, longest first, each with its routes by network address (listed order kept). */
-  byLength: { len: number; mask: number; routes: Map<number, Route[]> }[];
+  /** Prefix lengths present, longest first, with their winners by network address. */
+  byLength: { mask: number; winners: SortedIndex }[];
 }
 
 const fibIndexes = new WeakMap<readonly Route[], FibIndex>();
@@ -62,25 +64,31 @@ const fibIndexes = new WeakMap<readonly Route[], FibIndex>();
 export function indexedBest(routes: readonly Route[], dst: Ip4): Route | undefined {
   let index = fibIndexes.get(routes);
   if (!index || index.length !== routes.length) fibIndexes.set(routes, (index = buildFibIndex(routes)));
-  for (const { mask, routes: byNetwork } of index.byLength) {
-    const candidates = byNetwork.get((dst & mask) >>> 0);
-    if (candidates) return bestRoute(candidates, dst);
+  for (const { mask, winners } of index.byLength) {
+    const position = winners.first((dst & mask) >>> 0);
+    if (position >= 0) return routes[position];
   }
   return undefined;
 }
 
 function buildFibIndex(routes: readonly Route[]): FibIndex {
-  const lengths = new Map<number, Map<number, Route[]>>();
-  for (const r of routes) {
+  // Per prefix length: network → position of the winner so far (strictly lower metric replaces).
+  const lengths = new Map<number, Map<number, number>>();
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
     if (r.table !== "main") continue;
-    let byNetwork = lengths.get(r.dst.len);
-    if (!byNetwork) lengths.set(r.dst.len, (byNetwork = new Map()));
+    let winners = lengths.get(r.dst.len);
+    if (!winners) lengths.set(r.dst.len, (winners = new Map()));
     const network = (r.dst.addr & maskOf(r.dst.len)) >>> 0;
-    const list = byNetwork.get(network);
-    if (list) list.push(r);
-    else byNetwork.set(network, [r]);
+    const current = winners.get(network);
+    if (current === undefined || (r.metric ?? 0) < (routes[current]!.metric ?? 0)) winners.set(network, i);
   }
-  const byLength = [...lengths].sort((a, b) => b[0] - a[0]).map(([len, byNetwork]) => ({ len, mask: maskOf(len), routes: byNetwork }));
+  const byLength = [...lengths]
+    .sort((a, b) => b[0] - a[0])
+    .map(([len, winners]) => {
+      const networkAt = new Map<number, number>([...winners].map(([network, position]) => [position, network]));
+      return { mask: maskOf(len), winners: SortedIndex.build(routes.length, (i) => networkAt.get(i)) };
+    });
   return { length: routes.length, byLength };
 }
 

@@ -9,6 +9,7 @@
 
 import type { Ip4 } from "../model/addr.js";
 import type { Rule } from "../netfilter/rule.js";
+import { SortedIndex } from "./sorted-index.js";
 
 /** Chains shorter than this are walked rule by rule (an index would not pay). Tests lower it. */
 export const RULE_INDEX = { minRules: 64 };
@@ -17,25 +18,22 @@ interface ChainIndex {
   length: number;
   /** Positions of rules without a plain /32 destination (they may match any packet). */
   any: number[];
-  /** Positions of rules whose destination is exactly one address. */
-  byDst: Map<Ip4, number[]>;
+  /** Positions of rules whose destination is exactly one address, by that address. */
+  byDst: SortedIndex;
 }
 
-const NONE: number[] = [];
 const indexes = new WeakMap<readonly Rule[], ChainIndex>();
 
+/** The address a rule's destination is limited to, if it is exactly one. */
+function onlyDestination(rule: Rule): number | undefined {
+  const dst = rule.dst;
+  return dst && !dst.neg && dst.cidr.len === 32 ? dst.cidr.addr >>> 0 : undefined;
+}
+
 function build(rules: readonly Rule[]): ChainIndex {
-  const index: ChainIndex = { length: rules.length, any: [], byDst: new Map() };
-  for (let i = 0; i < rules.length; i++) {
-    const dst = rules[i]!.dst;
-    if (dst && !dst.neg && dst.cidr.len === 32) {
-      const addr = dst.cidr.addr >>> 0;
-      const list = index.byDst.get(addr);
-      if (list) list.push(i);
-      else index.byDst.set(addr, [i]);
-    } else index.any.push(i);
-  }
-  return index;
+  const any: number[] = [];
+  for (let i = 0; i < rules.length; i++) if (onlyDestination(rules[i]!) === undefined) any.push(i);
+  return { length: rules.length, any, byDst: SortedIndex.build(rules.length, (i) => onlyDestination(rules[i]!)) };
 }
 
 /** The first position ≥ from in a sorted list, or Infinity. */
@@ -56,6 +54,7 @@ export function nextCandidate(rules: readonly Rule[], from: number, dst: Ip4): n
   let index = indexes.get(rules);
   // A chain is not changed once built; a different length means it was, so index it again.
   if (!index || index.length !== rules.length) indexes.set(rules, (index = build(rules)));
-  const next = Math.min(firstAtLeast(index.any, from), firstAtLeast(index.byDst.get(dst >>> 0) ?? NONE, from));
+  const toDst = index.byDst.first(dst >>> 0, from);
+  const next = Math.min(firstAtLeast(index.any, from), toDst < 0 ? Infinity : toDst);
   return next === Infinity ? rules.length : next;
 }

@@ -23,10 +23,11 @@ export const ipTool: Tool = (argv, env) => {
   const rest = args[0] === undefined || is(args[0], "show") || is(args[0], "list") ? args.slice(1) : undefined;
   if (rest === undefined) return fail(`Command "${args[0]}" is unknown, try "ip ${object} help".`, 255);
   try {
-    if (is(object, "address")) return ok(ipAddr(ns, { ...devArg(rest), ...(family4 ? { family4Only: true } : {}) }));
-    if (is(object, "link")) return ok(ipLink(ns, devArg(rest)));
-    if (is(object, "route")) return route(rest, ns, env.era === "legacy");
-    if (is(object, "neighbour") || is(object, "neighbor")) return ok(ipNeigh(ns));
+    const busybox = env.flavour === "busybox";
+    if (is(object, "address")) return ok(ipAddr(ns, { ...devArg(rest), ...(family4 ? { family4Only: true } : {}), busybox }));
+    if (is(object, "link")) return ok(ipLink(ns, { ...devArg(rest), busybox }));
+    if (is(object, "route")) return route(rest, ns, { legacy: env.era === "legacy", busybox });
+    if (is(object, "neighbour") || is(object, "neighbor")) return ok(ipNeigh(ns, { busybox }));
   } catch (error) {
     if (error instanceof DeviceNotFoundError) return { stdout: "", stderr: error.stderr, code: error.code };
     throw error;
@@ -39,8 +40,8 @@ function devArg(rest: string[]): { dev?: string } {
   return name ? { dev: name } : {};
 }
 
-function route(rest: string[], ns: Parameters<Tool>[1]["ns"], legacy: boolean) {
-  if (rest.length === 0) return ok(ipRoute(ns, { legacy }));
-  if (rest[0] === "table" && (rest[1] === "main" || rest[1] === "local")) return ok(ipRoute(ns, { table: rest[1], legacy }));
+function route(rest: string[], ns: Parameters<Tool>[1]["ns"], style: { legacy: boolean; busybox: boolean }) {
+  if (rest.length === 0) return ok(ipRoute(ns, style));
+  if (rest[0] === "table" && (rest[1] === "main" || rest[1] === "local")) return ok(ipRoute(ns, { table: rest[1], ...style }));
   return fail(`k8s-nettrace: ip route supports "show" and "show table main|local" (got "${rest.join(" ")}")`, 2);
 }

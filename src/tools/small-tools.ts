@@ -5,6 +5,7 @@ import { DeviceNotFoundError, bridgeFdb, bridgeLink } from "../render/iproute2.j
 import { ipsetList, ipvsadmLn } from "../render/ipvs.js";
 import { brctlShow, routeN } from "../render/nettools.js";
 import { ifconfig } from "../render/nettools-ifconfig.js";
+import { busyboxIfconfig, busyboxRoute } from "../render/busybox-net.js";
 import { fail, ok, type Tool } from "./tool.js";
 
 export const bridgeTool: Tool = (argv, { ns }) => {
@@ -15,16 +16,19 @@ export const bridgeTool: Tool = (argv, { ns }) => {
   return fail(object ? `Object "${object}" is unknown, try "bridge help".` : "Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }\nwhere  OBJECT := { link | fdb | mdb | vlan | vni | monitor }", object ? 1 : 255);
 };
 
-export const routeTool: Tool = (argv, { ns }) => {
+export const routeTool: Tool = (argv, { ns, flavour }) => {
+  if (flavour === "busybox" && (argv.length === 0 || (argv.length === 1 && argv[0] === "-n"))) return ok(busyboxRoute(ns, argv[0] === "-n"));
   if (argv.length === 1 && (argv[0] === "-n" || argv[0] === "-en" || argv[0] === "-ne")) return ok(routeN(ns));
   return fail("k8s-nettrace: route is supported as `route -n` (without -n it looks names up in DNS)", 2);
 };
 
-export const ifconfigTool: Tool = (argv, { ns }) => {
+export const ifconfigTool: Tool = (argv, { ns, live, flavour }) => {
   const all = argv[0] === "-a";
   const dev = all ? argv[1] : argv[0];
+  const counters = (l: { name: string }) => live.linkCounters(ns.id, l.name);
   try {
-    return ok(ifconfig(ns, dev, { all }));
+    if (flavour === "busybox") return ok(busyboxIfconfig(ns, dev, { all, counters }));
+    return ok(ifconfig(ns, dev, { all, counters }));
   } catch (error) {
     if (error instanceof DeviceNotFoundError) return { stdout: "", stderr: error.stderr, code: error.code };
     throw error;
