@@ -4,7 +4,8 @@
 // output names the packets it kept), and the two verdicts to compare.
 
 import { execFile, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileFilter, FilterError, type FilterLinkType } from "./filter.js";
@@ -71,6 +72,34 @@ export async function theirs(path: string, expr: string, hostsFile?: string): Pr
   const r = hostsFile ? withHosts(hostsFile, args) : await tcpdump(args);
   if (r.status !== 0) return { error: r.stderr.split("\n").find((l) => l.startsWith("tcpdump: ")) ?? r.stderr };
   return { selected: readPcap(r.stdout).records.map((rec) => rec.tsSec) };
+}
+
+/**
+ * Many expressions against one capture: a few shells each run their share of
+ * tcpdumps (forking a small shell is far cheaper than spawning from node), with
+ * scratch files in memory when the host offers /dev/shm.
+ */
+export async function theirsMany(path: string, exprs: readonly string[], workers = 4): Promise<Outcome[]> {
+  const dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "filter-oracle-"));
+  const script = 'i=0; while IFS= read -r e; do tcpdump -r "$PCAP" -w "$W.$i.pcap" "$e" 2> "$W.$i.err"; echo $? > "$W.$i.rc"; i=$((i+1)); done < "$W"';
+  try {
+    const share = (w: number) => exprs.flatMap((e, i) => (i % workers === w ? [e] : []));
+    await Promise.all(Array.from({ length: workers }, (_, w) => new Promise<void>((resolve, reject) => {
+      const list = join(dir, `w${w}`);
+      writeFileSync(list, share(w).map((e) => `${e}\n`).join(""));
+      execFile("sh", ["-c", script], { env: { ...process.env, PCAP: path, W: list } }, (err) => (err ? reject(err) : resolve()));
+    })));
+    return exprs.map((_, i) => {
+      const base = join(dir, `w${i % workers}.${Math.floor(i / workers)}`);
+      if (readFileSync(`${base}.rc`, "utf8").trim() !== "0") {
+        const stderr = readFileSync(`${base}.err`, "utf8");
+        return { error: stderr.split("\n").find((l) => l.startsWith("tcpdump: ")) ?? stderr };
+      }
+      return { selected: readPcap(readFileSync(`${base}.pcap`)).records.map((rec) => rec.tsSec) };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** tcpdump in a private mount namespace where `hostsFile` is /etc/hosts. */

@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { oracleSkip } from "../../test/support/oracle.js";
 import { compileFilter, FilterError } from "./filter.js";
 import { lookupService, SERVICE_NAMES } from "./filter-names.js";
-import { buildCorpora, compare, FIXTURES, ours, pool, tcpdump, theirs } from "./filter-oracle.fixture.js";
+import {
+  buildCorpora, compare, FIXTURES, ours, pool, tcpdump, theirs, theirsMany, type Corpus, type Outcome,
+} from "./filter-oracle.fixture.js";
 
 const skip = oracleSkip("tcpdump");
 const dir = mkdtempSync(join(tmpdir(), "filter-oracle-"));
@@ -41,11 +43,16 @@ test("the expression list is the one the brief asks for", () => {
   assert.ok(sizes[0]! > 300 && sizes[1]! >= 6 && sizes[2]! > 100, `fixture captures went missing: ${sizes.join(", ")}`);
 });
 
+/** tcpdump's verdict on each expression for one corpus, paired with the expression. */
+async function verdicts(c: Corpus, exprs: string[]): Promise<Array<{ c: Corpus; e: string; want: Outcome }>> {
+  const wants = await theirsMany(c.path, exprs);
+  return exprs.map((e, i) => ({ c, e, want: wants[i]! }));
+}
+
 test("selections agree with tcpdump on every fixture packet", { skip }, async () => {
-  const jobs = corpora.flatMap((c) => CASES.select!.map((e) => async () => ({ c, e, want: await theirs(c.path, e) })));
   const problems: string[] = [];
   let nonTrivial = 0;
-  for (const { c, e, want } of await pool(jobs)) {
+  for (const { c, e, want } of (await Promise.all(corpora.map((c) => verdicts(c, CASES.select!)))).flat()) {
     // Some expressions are refused on one link type only (`arp` on RAW rejects everything).
     if (c.link === "EN10MB") assert.ok(!("error" in want), `tcpdump refused [${e}] on Ethernet: ${"error" in want && want.error}`);
     if ("selected" in want && want.selected.length > 0 && want.selected.length < c.list.length) nonTrivial++;
@@ -59,7 +66,7 @@ test("selections agree with tcpdump on every fixture packet", { skip }, async ()
 test("error messages agree with tcpdump", { skip }, async () => {
   const c = corpora[0]!;
   const problems: string[] = [];
-  for (const { e, want } of await pool(CASES.error!.map((e) => async () => ({ e, want: await theirs(c.path, e) })))) {
+  for (const { e, want } of await verdicts(c, CASES.error!)) {
     assert.ok("error" in want, `tcpdump accepted [${e}], which the list says is an error`);
     const diff = compare(c, e, want, ours(c, e));
     if (diff) problems.push(diff);
@@ -70,7 +77,7 @@ test("error messages agree with tcpdump", { skip }, async () => {
 test("-i any captures (LINUX_SLL2): direction, interface index and cooked-header quirks", { skip }, async () => {
   const c = corpora.find((x) => x.link === "LINUX_SLL2")!;
   const problems: string[] = [];
-  for (const { e, want } of await pool(CASES.sll2!.map((e) => async () => ({ e, want: await theirs(c.path, e) })))) {
+  for (const { e, want } of await verdicts(c, CASES.sll2!)) {
     const diff = compare(c, e, want, ours(c, e));
     if (diff) problems.push(diff);
   }
@@ -79,7 +86,7 @@ test("-i any captures (LINUX_SLL2): direction, interface index and cooked-header
 
 test("constructs we do not model are refused by name, never guessed", { skip }, async () => {
   const c = corpora[0]!;
-  for (const { e, want } of await pool(CASES.unsupported!.map((e) => async () => ({ e, want: await theirs(c.path, e) })))) {
+  for (const { e, want } of await verdicts(c, CASES.unsupported!)) {
     assert.ok("selected" in want, `tcpdump refuses [${e}]; it belongs in [error]`);
     assert.throws(() => compileFilter(e), (err: unknown) => err instanceof FilterError && err.code === "filter-unsupported", e);
   }

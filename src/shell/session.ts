@@ -9,6 +9,7 @@ import { ClusterWorld } from "../compile/world.js";
 import type { Cluster } from "../model/cluster.js";
 import type { Netns } from "../model/kernel.js";
 import { LiveNetwork } from "../simulate/live.js";
+import { NotSimulated } from "../tools/net-client.js";
 import type { ToolEnv } from "../tools/tool.js";
 import { type CommandList, expandWords, type Item, parseLine, ParseError, type SimpleCommand } from "./parse.js";
 import { extraProgramsOf, firstPlace, hostnameOf, netnsOf, type Place, promptOf, type Toolset, toolsetOf } from "./places.js";
@@ -101,6 +102,7 @@ export class Session {
 
   /** The program by name in the current place: its toolset, plus what the image adds. */
   private lookup(name: string): ShellCommand | undefined {
+    if (!this.installed(name)) return undefined;
     const found = this.commands.lookup(name, this.toolset());
     if (found) return found;
     const p = this.place;
@@ -128,7 +130,12 @@ export class Session {
   commandNames(): string[] {
     const p = this.place;
     const extra = p.kind === "pod" && !this.options.nsenter ? extraProgramsOf(p.container.image) : [];
-    return [...new Set([...this.commands.names(this.toolset()), ...extra])].sort();
+    return [...new Set([...this.commands.names(this.toolset()), ...extra])].filter((n) => this.installed(n)).sort();
+  }
+
+  /** docker is on a node only while it is the container runtime (Kubernetes before 1.24). */
+  private installed(name: string): boolean {
+    return name !== "docker" || dockerIsRuntime(this.cluster);
   }
 
   /** Short IDs of the containers on the current node (docker's, while docker is the runtime). */
@@ -144,7 +151,13 @@ export class Session {
     const [name, ...args] = words;
     const command = name === undefined ? undefined : this.lookup(name);
     if (!command) return { ...this.notFound(name ?? ""), found: false };
-    const r = command(args, this.env());
+    let r: CommandResult;
+    try {
+      r = command(args, this.env());
+    } catch (error) {
+      if (!(error instanceof NotSimulated)) throw error;
+      r = { stdout: "", stderr: `${error.message}\n`, code: 1 };
+    }
     const later = this.pending.splice(0).join("");
     return { ...r, stdout: r.stdout + later, found: true };
   }
@@ -256,8 +269,13 @@ export class Session {
     const [name, ...args] = words;
     if (name === undefined) return { stdout: "", stderr: "", code: 0 };
     const command = this.lookup(name);
-    if (!command) return this.notFound(name);
-    return command(args, this.env(stdin));
+    if (!command) return this.notFound(name, true);
+    try {
+      return command(args, this.env(stdin));
+    } catch (error) {
+      if (error instanceof NotSimulated) return { stdout: "", stderr: `${error.message}\n`, code: 1 };
+      throw error;
+    }
   }
 
   env(stdin?: string): ShellCommandEnv {
@@ -279,12 +297,13 @@ export class Session {
   }
 
   /** What each shell prints for a name it cannot find (bash, dash as sh, busybox ash as sh), and the status 127. */
-  private notFound(name: string): CommandResult {
+  private notFound(name: string, hint = false): CommandResult {
     const p = this.place;
     let text: string;
     if (p.kind !== "pod" || p.interpreter === "bash") text = `${this.shellName()}: ${name}: command not found\n`;
     else if (p.interpreter === "ash") text = `sh: ${name}: not found\n`;
     else text = `sh: 1: ${name}: not found\n`;
+    if (hint) text += `k8s-nettrace: here you can run ${this.commandNames().join(", ")} (help says how)\n`;
     return { stdout: "", stderr: text, code: 127 };
   }
 }

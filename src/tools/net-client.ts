@@ -27,8 +27,15 @@ export function parseUrl(text: string): Url | undefined {
   return { scheme, host: m[2]!, port, path, text };
 }
 
+/** Thrown when a flow would need what the simulator does not model; the tool prints it as its error. */
+export class NotSimulated extends Error {}
+
 /** Runs the flow from the tool's namespace, now, on the session's network. */
 export function runFrom(env: ToolEnv, input: Omit<FlowInput, "from">): FlowResult {
+  if (env.cluster.kubeProxy.mode === "ipvs") {
+    // The IPVS state is modelled (ipvsadm -Ln, ipset list); forwarding through it is not: say so, never guess.
+    throw new NotSimulated("k8s-nettrace: this cluster's kube-proxy runs in IPVS mode, and forwarding through IPVS is not simulated yet; ipvsadm -Ln shows the virtual servers");
+  }
   return env.live.flow({ ...input, from: env.ns.id });
 }
 
