@@ -100,15 +100,12 @@ function defaultDevice(ns: Netns): Link | undefined {
   return [...ns.links].sort((a, b) => a.index - b.index).find((l) => l.kind !== "loopback" && l.flags.includes("UP"));
 }
 
-function linkTypeOf(link: Link): LinkType {
+function linkTypeOf(link: Link): "EN10MB" | "RAW" {
   return link.kind === "tun" ? "RAW" : "EN10MB";
 }
 
 /** One interface's, or every interface's (`any`), captured packets in this namespace, as the printer wants them. */
-/**
- * The filter sees each packet as captured on its own device (an IP-level
- * expression selects the same packets as libpcap's cooked-mode code would).
- */
+/** Each interface's packets as the capture sees them; with `-i any`, in LINUX_SLL2 cooked form. */
 function selection(env: ToolEnv, device: string | "any", packets: readonly CapturedPacket[]): { frame: Uint8Array; time: number; linkType: LinkType; original: CapturedPacket }[] {
   const mine = packets.filter((p) => p.point.netns === env.ns.id && (device === "any" || p.point.dev === device));
   if (device !== "any") return mine.map((p) => ({ frame: p.frame, time: p.time, linkType: p.point.linkType, original: p }));
@@ -165,11 +162,11 @@ export const tcpdumpTool: Tool = (argv, env) => {
     return fail(`tcpdump: ${parsed.device}: No such device exists\n(No such device exists)`);
   }
   const device = link?.name ?? "any";
-  const linkType: LinkType = link ? linkTypeOf(link) : "LINUX_SLL2";
+  const linkType: "EN10MB" | "RAW" | "LINUX_SLL2" = link ? linkTypeOf(link) : "LINUX_SLL2";
   let filter: PacketFilter | undefined;
   if (parsed.filter.length) {
     try {
-      filter = compileFilter(parsed.filter, { resolveHost: hostsByName(env.ns), linkType: link?.kind === "tun" ? "RAW" : "EN10MB", netmask: netmaskOf(link) });
+      filter = compileFilter(parsed.filter, { resolveHost: hostsByName(env.ns), linkType, netmask: netmaskOf(link) });
     } catch (error) {
       if (error instanceof FilterError) return fail(error.message.startsWith("tcpdump:") ? error.message : `tcpdump: ${error.message}`);
       throw error;
@@ -189,7 +186,7 @@ export const tcpdumpTool: Tool = (argv, env) => {
     for (const p of selection(env, device, packets)) {
       received++;
       if (captured >= limit) break;
-      if (filter && !filter.matches(p.original.frame, p.original.point.linkType)) continue;
+      if (filter && !filter.matches(p.frame, p.linkType as "EN10MB" | "RAW" | "LINUX_SLL2")) continue;
       text += printer.print(absoluteMicros(p.time), p.frame, p.linkType) + "\n";
       captured++;
     }
