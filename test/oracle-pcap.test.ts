@@ -16,6 +16,8 @@ const FLOWS: string[][] = [
   ["trace", "-f", "test/fixtures/trace/small.yaml", "web-a", "10.96.0.3", "--seed", "2"],
   ["trace", "-f", "test/fixtures/trace/small.yaml", "client-a", "empty"],
   ["trace", "-f", "test/fixtures/trace/small.yaml", "laptop", "node-a:30082"],
+  // A RELATED ICMP error whose quoted packet NAT rewrote: real tcpdump -v checks the checksums.
+  ["trace", "-f", "test/fixtures/trace/udp-closed.yaml", "client-a", "stats:8125"],
 ];
 
 const FLAG_SETS: string[][] = [["-n"], ["-n", "-e"], ["-n", "-v"], ["-n", "-e", "-v"], ["-n", "-tt"]];

@@ -15,6 +15,8 @@ const CASES: [string, string[], number][] = [
   ["cross-node-pod-to-pod-vxlan", ["trace", "-f", S, "client-a", "web-b", "-n"], 0],
   ["cross-node-pod-to-pod-host-gw", ["trace", "-f", "test/fixtures/trace/hostgw.yaml", "client-a", "web-b", "-n"], 0],
   ["cross-node-pod-to-pod-udp", ["trace", "-f", "test/fixtures/trace/udp.yaml", "client-a", "web-b", "-n"], 0],
+  // The backend's port unreachable comes back RELATED and un-DNATed: from the ClusterIP, about the packet the client sent.
+  ["udp-service-closed-port-icmp-related", ["trace", "-f", "test/fixtures/trace/udp-closed.yaml", "client-a", "stats:8125", "-n"], 1],
   ["clusterip-backend-same-node", ["trace", "-f", S, "client-a", "10.96.0.3", "-n", "--seed", "2"], 0],
   ["clusterip-backend-other-node", ["trace", "-f", S, "client-a", "10.96.0.3", "-n", "--seed", "1"], 0],
   ["clusterip-all-paths", ["trace", "-f", S, "client-a", "10.96.0.3", "--all-paths"], 0],

@@ -16,6 +16,7 @@ import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Outcome, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
 import { type Conn, type Tuple, invert, trackPacket } from "./conntrack.js";
+import { isIcmpError, relatedKey, translateRelated } from "./icmp-related.js";
 import type { CtState, MatchContext } from "./match.js";
 import type { Network } from "./network.js";
 import { isBroadcastAddress, masqueradeSource } from "./routing.js";
@@ -74,6 +75,17 @@ export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: 
 /** nf_conntrack_in: find the connection or start a new (unconfirmed) one. */
 function attachConntrack(net: Network, st: NsState, skb: Skb): void {
   if (skb.ct) return;
+  const ip = skb.ip;
+  if (isIcmpError(ip)) {
+    // An error about a tracked connection is RELATED to it (and travels in its direction).
+    const key = relatedKey(ip.payload.quoted);
+    const found = key ? st.conntrack.lookup(key, net.now) : undefined;
+    if (found) {
+      skb.ct = { conn: found.conn, dir: found.dir, fresh: false, related: true };
+      skb.ctstate = "RELATED";
+    } else skb.ctstate = "INVALID";
+    return;
+  }
   const t = tupleOf(skb.ip);
   if (!t) {
     skb.ctstate = "INVALID";
@@ -163,6 +175,16 @@ function natHook(net: Network, nsId: string, st: NsState, hook: Hook, skb: Skb, 
   const ct = skb.ct;
   if (!ct) return;
   const manip: "dst" | "src" = hook === "PREROUTING" || hook === "OUTPUT" ? "dst" : "src";
+  if (ct.related) {
+    const ip = skb.ip;
+    if (!isIcmpError(ip)) return;
+    const next = translateRelated(ip, ct.conn, ct.dir, manip);
+    if (next.src !== ip.src || next.dst !== ip.dst) {
+      net.step("nat", nsId, `RELATED ICMP error: ${manip === "dst" ? `destination → ${formatIp4(next.dst)}` : `source → ${formatIp4(next.src)}`}, and the quoted packet translated back (conntrack)`, { hook, table: "nat" });
+    }
+    skb.ip = next;
+    return;
+  }
   const conn = ct.conn;
   const decided = manip === "dst" ? conn.dnatDone : conn.snatDone;
   if (!decided && ct.dir === "orig" && !conn.confirmed) {

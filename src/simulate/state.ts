@@ -16,7 +16,7 @@ export interface Skb {
   id: number;
   ip: Ipv4Packet;
   mark: number;
-  ct?: { conn: Conn; dir: Direction; fresh: boolean };
+  ct?: { conn: Conn; dir: Direction; fresh: boolean; related?: boolean };
   ctstate?: CtState;
   /** Sent by a local socket with checksum offload: TCP/UDP checksums are filled in by the NIC. */
   csumPartial: boolean;

@@ -77,7 +77,11 @@ export const digTool: Tool = (argv, env) => {
   for (const candidate of names) {
     const tries = queryDns(env, server, candidate, type, { edns: version === "9.9" ? { size: 4096, cookie: false } : { size: 1232, cookie: true } });
     const last = tries[tries.length - 1]!;
-    for (const t of tries) if (!t.reply) errors += version === "9.18" ? `;; communications error to ${formatIp4(server)}#53: timed out\n` : "";
+    for (const t of tries) {
+      if (t.reply || version !== "9.18") continue;
+      const refused = t.result.verdict === "refused" || t.result.verdict === "rejected";
+      errors += `;; communications error to ${formatIp4(server)}#53: ${refused ? "connection refused" : "timed out"}\n`;
+    }
     if (!last.reply) {
       outcome = last;
       break;
