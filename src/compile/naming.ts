@@ -58,10 +58,15 @@ export function containerId(cluster: Cluster, pod: Pod, container: string): stri
   return createHash("sha256").update(`container/${cluster.name}/${podKey(pod)}/${container}`).digest("hex");
 }
 
-/** A pod UID in the 8-4-4-4-12 form. */
+/** A pod UID: the apiserver's random (version 4) UUID. */
 export function podUid(cluster: Cluster, pod: Pod): string {
-  const h = hex(`uid/${cluster.name}/${podKey(pod)}`, 32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return uuid4(hex(`uid/${cluster.name}/${podKey(pod)}`, 32));
+}
+
+/** 32 hex digits as an RFC 4122 version 4 UUID (version nibble 4, variant 8–b). */
+export function uuid4(h: string): string {
+  const variant = "89ab"[parseInt(h[16]!, 16) & 3]!;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /**

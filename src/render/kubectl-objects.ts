@@ -153,26 +153,36 @@ export function toJson(value: Json): string {
   return JSON.stringify(value, null, 4) + "\n";
 }
 
-/** sigs.k8s.io/yaml: keys sorted, two-space indentation, list items at their parent's indentation, strings quoted when YAML would misread them. */
-export function toYaml(value: Json, indent = ""): string {
-  if (Array.isArray(value)) {
-    if (value.length === 0) return " []\n";
-    return "\n" + value.map((v) => `${indent}-${itemYaml(v, indent + "  ")}`).join("");
-  }
-  if (value !== null && typeof value === "object") {
-    const keys = Object.keys(value).sort();
-    if (keys.length === 0) return " {}\n";
-    return "\n" + keys.map((k) => `${indent}${k}:${toYaml(value[k]!, indent + "  ")}`).join("");
-  }
-  return ` ${scalar(value)}\n`;
+/**
+ * sigs.k8s.io/yaml (go-yaml v2): keys sorted, two-space indentation, a
+ * sequence's "- " at its key's indentation, strings quoted when YAML would
+ * read them as something else.
+ */
+export function toYaml(value: Json): string {
+  return block(value, "");
 }
 
-function itemYaml(v: Json, indent: string): string {
-  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-    const text = toYaml(v, indent);
-    return " " + text.slice(1 + indent.length);
+function block(value: Json, indent: string): string {
+  if (Array.isArray(value)) return value.map((v) => `${indent}-${item(v, indent)}`).join("");
+  if (value !== null && typeof value === "object") {
+    return Object.keys(value).sort().map((k) => `${indent}${k}:${member(value[k]!, indent)}`).join("");
   }
-  return toYaml(v, indent);
+  return `${indent}${scalar(value)}\n`;
+}
+
+/** After "key:": a scalar or an empty collection on the same line, otherwise a nested block. */
+function member(v: Json, indent: string): string {
+  if (Array.isArray(v)) return v.length === 0 ? " []\n" : `\n${block(v, indent)}`;
+  if (v !== null && typeof v === "object") return Object.keys(v).length === 0 ? " {}\n" : `\n${block(v, indent + "  ")}`;
+  return ` ${scalar(v)}\n`;
+}
+
+/** After "- ": a mapping's first key on the same line, the rest indented under it. */
+function item(v: Json, indent: string): string {
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0) {
+    return ` ${block(v, indent + "  ").slice(indent.length + 2)}`;
+  }
+  return member(v, indent);
 }
 
 function scalar(v: string | number | boolean | null): string {

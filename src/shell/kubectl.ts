@@ -4,7 +4,7 @@
 // other command it runs that command there and comes back.
 
 import { createHash } from "node:crypto";
-import { containerId as runtimeId, podUid } from "../compile/naming.js";
+import { containerId as runtimeId, podUid, uuid4 } from "../compile/naming.js";
 import { dockerIsRuntime } from "../compile/containers.js";
 import { minorOf } from "../compile/kube-proxy/features.js";
 import type { Cluster, Node, Pod, Service } from "../model/cluster.js";
@@ -39,8 +39,7 @@ export function objectIds(cluster: Cluster): ObjectIds & { tokenSuffix(pod: Pod)
     uid: (kind, ns, name) => {
       const pod = kind === "Pod" ? cluster.pods.find((p) => p.namespace === ns && p.name === name) : undefined;
       if (pod) return podUid(cluster, pod);
-      const h = createHash("sha256").update(`uid/${cluster.name}/${kind}/${ns}/${name}`).digest("hex");
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+      return uuid4(createHash("sha256").update(`uid/${cluster.name}/${kind}/${ns}/${name}`).digest("hex"));
     },
     tokenSuffix: (pod) => {
       const alphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -144,7 +143,7 @@ function get(env: ShellCommandEnv, args: KubectlArgs, rest: string[]): CommandRe
   if (format === "yaml" || format === "json") {
     const single = names.length === 1 && objects.length === 1 && kinds.length === 1;
     const value = (single ? objects[0] : listObject(objects as never[])) as never;
-    if (objects.length) stdout = format === "json" ? toJson(value) : toYaml(value).replace(/^\n/, "");
+    if (objects.length) stdout = format === "json" ? toJson(value) : toYaml(value);
   }
   if (stdout === "" && code === 0 && era.minor >= 5) {
     const namespaced = kinds.every((k) => k !== "nodes") && !args.allNamespaces;
