@@ -9,6 +9,7 @@ import type { Tool } from "../tools/tool.js";
 import { clearCommand, exitCommand, helpText, historyCommand, hostnameCommand, sshCommand } from "./builtins.js";
 import type { Toolset } from "./places.js";
 import type { CommandTable, ShellCommand } from "./session.js";
+import { ipCommand } from "./ip-netns.js";
 import { SHELL_TOOLS } from "./shell-tools.js";
 
 interface Entry {
@@ -33,7 +34,7 @@ const ENTRIES = new Map<string, Entry>([
   ...SHELL_TOOLS.map(([name, entry]) => [name, entry] as [string, Entry]),
   fromRegistry("iptables-save", NODE),
   fromRegistry("iptables", NODE),
-  fromRegistry("ip", EVERYWHERE),
+  ["ip", { run: ipCommand, usage: "ip [-4] addr|link|route|neigh [show [dev IFACE] | table local] | ip netns [list | exec NAME CMD]", where: EVERYWHERE }],
   fromRegistry("bridge", NODE),
   fromRegistry("route", EVERYWHERE),
   fromRegistry("ifconfig", EVERYWHERE),

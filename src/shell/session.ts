@@ -138,6 +138,15 @@ export class Session {
     return name !== "docker" || dockerIsRuntime(this.cluster);
   }
 
+  /** `ip netns exec`: one of the node's programs, run in another network namespace. */
+  runInNamespace(netnsId: string, words: string[]): CommandResult {
+    const ns = this.world.netns(netnsId);
+    const [name, ...args] = words;
+    const command = name === undefined ? undefined : this.commands.lookup(name, "node");
+    if (!ns || !command) return { stdout: "", stderr: `exec of "${name ?? ""}" failed: No such file or directory\n`, code: 255 };
+    return command(args, { ...this.env(), ns });
+  }
+
   /** Short IDs of the containers on the current node (docker's, while docker is the runtime). */
   containerIds(): string[] {
     const p = this.place;
