@@ -113,8 +113,9 @@ function underlayNic(n, link, short) {
 }
 
 function commonSysctls(n) {
-  // The TCP receive buffer default of kernels before 6.16 (wscale 7): see docs/facts/trace-lab.md.
-  emit(`ip netns exec ${n} sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"`);
+  // The TCP receive buffer default of kernels before 6.16 (wscale 7), which the simulator
+  // models; LAB_KERNEL_TCP_RMEM=1 keeps this kernel's own (see docs/facts/trace-lab.md).
+  if (!process.env.LAB_KERNEL_TCP_RMEM) emit(`ip netns exec ${n} sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"`);
 }
 
 function addAddrsRoutes(n, target, addrs) {

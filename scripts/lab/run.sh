@@ -12,7 +12,9 @@
 # Environment: LAB_FIXTURE (default test/fixtures/lab/cluster.yaml), LAB_FLOWS_FILE
 # (default test/fixtures/lab/flows.tsv), LAB_PREFIX (default ktl-: every namespace we
 # create starts with it; nothing else on the machine is touched), LAB_WORK
-# (scratch directory, default /tmp/k8s-nettrace-lab).
+# (scratch directory, default /tmp/k8s-nettrace-lab), LAB_TCPDUMP_OPTS (extra
+# tcpdump options, e.g. -p for no promiscuous mode), LAB_KERNEL_TCP_RMEM=1 (keep
+# this kernel's tcp_rmem instead of the pre-6.16 default the simulator models).
 #
 # Needs root, iproute2, iptables (nft), tcpdump, curl, ethtool, python3, conntrack,
 # and nginx (when missing, `apt-get download nginx` is unpacked into LAB_WORK; no
@@ -28,9 +30,15 @@ OUT=${1:-test/fixtures/lab}
 
 lab_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${P}" || true; }
 
+SERVER_PIDS=()
+
 teardown() {
   local ns pid
-  # Only processes living in our own namespaces (servers, tcpdumps we left), by pid.
+  # Our servers first (by pid, then reaped, so nothing is left as a zombie)...
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  SERVER_PIDS=()
+  # ...then anything else still living in our own namespaces (left by a crashed run), by pid.
   for ns in $(lab_namespaces); do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   done
@@ -97,7 +105,7 @@ while read -r kind ns what ports; do
     cat > "$WORK/nginx-$ns/nginx.conf" <<EOF
 user root;
 worker_processes 1;
-daemon on;
+daemon off;
 pid $WORK/nginx-$ns/nginx.pid;
 error_log $WORK/nginx-$ns/error.log notice;
 events { worker_connections 64; }
@@ -115,10 +123,12 @@ http {
   server { $listen server_name localhost; location / { root $WORK/html; index index.html index.htm; } }
 }
 EOF
-    ip netns exec "$ns" "$NGINX" -e "$WORK/nginx-$ns/error.log" -c "$WORK/nginx-$ns/nginx.conf"
+    ip netns exec "$ns" "$NGINX" -e "$WORK/nginx-$ns/error.log" -c "$WORK/nginx-$ns/nginx.conf" &
+    SERVER_PIDS+=($!)
   else
     for p in $ports; do
       ip netns exec "$ns" python3 scripts/lab/httpd.py "$p" "${ns#"$P"}" >/dev/null 2>&1 &
+      SERVER_PIDS+=($!)
     done
   fi
 done < "$WORK/lab.lines"
@@ -152,7 +162,8 @@ run_flow() { # name source dest
   done
   while read -r kind ns iface file; do
     [[ $kind == cap ]] || continue
-    ip netns exec "$ns" tcpdump -i "$iface" -n -U -Z root -w "$dir/$file.pcap" 'not ip6' 2> "$WORK/cap-$name/$file.err" &
+    # shellcheck disable=SC2086 # LAB_TCPDUMP_OPTS is a list of options (e.g. -p)
+    ip netns exec "$ns" tcpdump ${LAB_TCPDUMP_OPTS:-} -i "$iface" -n -U -Z root -w "$dir/$file.pcap" 'not ip6' 2> "$WORK/cap-$name/$file.err" &
     pids+=($!)
   done < "$WORK/lab.lines"
   for _ in $(seq 100); do
