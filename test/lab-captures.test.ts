@@ -257,78 +257,10 @@ const SAME_BRIDGE_DNAT = new Set(["clusterip-same-node", "hairpin"]);
 
 const KNOWN: Known[] = [
   {
-    id: "arp-broadcast-flooding",
-    reason: "bug: bridges and the underlay switch flood a broadcast ARP request to every port; the simulator delivers it only towards the target (l2.ts flood, bridgeTransmit, underlayTransmit)",
-    applies: () => true,
-    // A real broadcast request is dropped only where the simulator has no copy of it but
-    // does perform the same ARP exchange elsewhere in the flow.
-    transform: (real, sim, c, skip) => {
-      const simText = new Set(sim.map((p) => show(p, skip)));
-      const flooded = (p: Packet) => isBroadcastArpRequest(p) && !simText.has(show(p, skip)) && c.simArps.has(p.fields.arp!);
-      const kept = real.filter((p) => !flooded(p));
-      return { real: kept, sim, changed: kept.length !== real.length };
-    },
-  },
-  {
-    id: "same-bridge-dnat-cni0",
-    reason: "bug: DNAT to a pod on the same bridge is bridged by br_netfilter (bridged_dnat) and tcpdump's promiscuous cni0 sees the forwarded frames; the simulator routes it through cni0 — only cni0's own ARP is compared there",
-    applies: (c) => SAME_BRIDGE_DNAT.has(c.flow) && /-cni0\.pcap$/.test(c.file),
-    transform: (real, sim, c) => {
-      const br = BRIDGE_MAC[c.file]!;
-      const own = (p: Packet) => p.fields.arp !== undefined && (p.fields.eth!.includes(br) || isBroadcastArpRequest(p));
-      return { real: real.filter(own), sim: sim.filter(own), changed: real.some((p) => !own(p)) || sim.some((p) => !own(p)) };
-    },
-  },
-  {
-    id: "same-bridge-dnat-ttl-mac",
-    reason: "bug: the bridged-DNAT path keeps the TTL and the sender's MAC; the simulator routes (TTL−1, cni0's MAC as source)",
-    applies: (c) => SAME_BRIDGE_DNAT.has(c.flow),
-    tolerate: [{ field: /^ip\.ttl$/ }, { field: /^eth$/ }],
-  },
-  {
-    id: "nagle",
-    reason: "bug: the server's second small write waits for the ACK of the first (Nagle, Minshall's variant, tcp_nagle_check); the simulator sends head and body back to back",
-    applies: () => true,
-    // On the simulated side, hold each data segment (all its copies) until after the
-    // last ACK in the capture that acknowledges exactly up to its first byte.
-    transform: (real, sim) => {
-      const out = [...sim];
-      let changed = false;
-      for (let i = 0; i < out.length; i++) {
-        const d = out[i]!;
-        if (!isData(d)) continue;
-        const seq = tcpField(d, "seq");
-        let last = -1;
-        for (let j = i + 1; j < out.length; j++) if (tcpField(out[j]!, "ack") === seq && !isData(out[j]!)) last = j;
-        if (last < 0) continue;
-        // The held segment's copies and whatever acknowledges it (which cannot come before it).
-        const end = seq!.replace(/\+(\d+)$/, (_, n) => `+${Number(n) + Number(tcpField(d, "len"))}`);
-        const held = out.slice(i, last + 1).filter((p) => (isData(p) && tcpField(p, "seq") === seq) || tcpField(p, "ack") === end);
-        const rest = out.slice(i, last + 1).filter((p) => !held.includes(p));
-        out.splice(i, last + 1 - i, ...rest, ...held);
-        changed = true;
-        i--;
-      }
-      return { real, sim: out, changed };
-    },
-  },
-  {
     id: "tcp-window-after-handshake",
-    reason: "bug: Linux keeps the advertised right edge (tcp_select_window) and then offers ALIGN(min(rcv_ssthresh, tcp_space)); the simulator shrinks the window one notch per data segment",
-    applies: () => true,
+    reason: "model: the window after the handshake is the MSS-derived steady value with the right edge kept (tcp_select_window); the laptop's lower steady value comes from tcp_space's truesize accounting, which is not modelled",
+    applies: (c) => c.flow === "nodeport",
     tolerate: [{ field: /^(inner\.)?tcp\.win$/ }],
-  },
-  {
-    id: "vxlan-inner-checksum-on-the-wire",
-    reason: "bug: the sender's NIC (or skb_checksum_help) completes the inner TCP checksum of a VXLAN packet (LCO leaves only the inner one partial); the simulator's wire completes the outer UDP checksum only",
-    applies: () => true,
-    tolerate: [{ field: /^(inner\.)?tcp\.csum$/, when: (r, s) => r === "ok" && s === "bad" }],
-  },
-  {
-    id: "reject-quotes-forwarded-packet",
-    reason: "bug: kube-proxy's REJECT runs in FORWARD after ip_forward decremented the TTL and quotes the bytes as they are (checksum still partial); the simulator quotes TTL 64 and a complete checksum",
-    applies: (c) => c.flow === "no-endpoints",
-    tolerate: [{ field: /^quoted\.ip\.ttl$/ }, { field: /^quoted\.tcp\.csum$/ }],
   },
 ];
 

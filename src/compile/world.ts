@@ -49,6 +49,11 @@ export class ClusterWorld implements World {
     return this.byMac!.get(mac);
   }
 
+  underlayHosts(): Host[] {
+    if (!this.byMac) this.index();
+    return [...this.byMac!.values()];
+  }
+
   underlayGateway(): { ip: Ip4; mac: Mac } | undefined {
     const gw = this.compiled.cluster.underlay.gateway;
     return gw === null ? undefined : { ip: gw, mac: gatewayMac(this.compiled.cluster.name) };

@@ -201,6 +201,8 @@ export interface World {
   /** The host on the underlay that owns this address (a node's NIC or an external host). */
   underlayHost(ip: Ip4): { netns: string; dev: string; mac: Mac } | undefined;
   underlayHostByMac(mac: Mac): { netns: string; dev: string; mac: Mac } | undefined;
+  /** Every host on the underlay segment (nodes' NICs and external hosts), without compiling any. */
+  underlayHosts(): { netns: string; dev: string; mac: Mac }[];
   /** The underlay's router to everything outside the description, if any. */
   underlayGateway(): { ip: Ip4; mac: Mac } | undefined;
   /** flanneld's lease table (udp backend): the public IP of the node whose subnet holds `ip`. */

@@ -20,12 +20,13 @@ export interface SendOptions {
   id?: number;
   flowHash: number;
   csumPartial: boolean;
+  innerCsumPartial?: boolean;
   mark?: number;
 }
 
 /** ip_local_out: a locally generated packet (source already chosen by the caller). */
 export function ipOutput(net: Network, nsId: string, ip: Ipv4Packet, opts: SendOptions): number {
-  const skb: Skb = { id: opts.id ?? net.newPacketId(), ip, mark: opts.mark ?? 0, csumPartial: opts.csumPartial, flowHash: opts.flowHash };
+  const skb: Skb = { id: opts.id ?? net.newPacketId(), ip, mark: opts.mark ?? 0, csumPartial: opts.csumPartial, flowHash: opts.flowHash, ...(opts.innerCsumPartial ? { innerCsumPartial: true } : {}) };
   net.current = skb.id;
   send(net, nsId, skb);
   return skb.id;
@@ -95,9 +96,10 @@ export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
     net.step("drop", nsId, "TTL expired in transit", { dev: dev.name });
     return;
   }
+  // ip_forward lowers the TTL before the FORWARD hook: a REJECT there quotes the packet with TTL − 1.
+  skb.ip = { ...skb.ip, ttl: skb.ip.ttl - 1 };
   const fwd = runHook(net, nsId, "FORWARD", skb, { in: dev.name, out: route.dev.name, ...(skb.physIn ? { physIn: skb.physIn } : {}) });
   if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
-  skb.ip = { ...skb.ip, ttl: skb.ip.ttl - 1 };
   const post = runHook(net, nsId, "POSTROUTING", skb, { in: dev.name, out: route.dev.name, nexthop: route.nexthop });
   if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
   net.step("forward", nsId, `forward ${formatIp4(skb.ip.src)} → ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
@@ -135,11 +137,8 @@ export function sendIcmpError(net: Network, nsId: string, skb: Skb, code: number
   if (back.type !== "unicast" && back.type !== "local") return;
   const src = net.isLocal(nsId, skb.ip.dst) ? skb.ip.dst : back.type === "unicast" ? selectSource(ns, back) : skb.ip.src;
   if (src === undefined) return;
-  const quoted = linuxQuote(encodeIp({ ...skb.ip, payload: withFullChecksum(skb.ip.payload) }));
+  // icmp_send copies the bytes as they are: a locally sent segment still carries its partial checksum.
+  const quoted = linuxQuote(encodeIp(net.withChecksums(skb)));
   const icmp: Ipv4Packet = { kind: "ipv4", src, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++, tos: 0xc0, df: false, payload: { kind: "icmp", type: "dest-unreachable", code, quoted } };
   ipOutput(net, nsId, icmp, { flowHash: 0, csumPartial: false });
-}
-
-function withFullChecksum(p: Ipv4Packet["payload"]): Ipv4Packet["payload"] {
-  return p.kind === "tcp" || p.kind === "udp" ? { ...p, checksum: "full" } : p;
 }

@@ -8,6 +8,7 @@ import type { ArpPacket } from "../packet/arp.js";
 import type { EthernetFrame } from "../packet/ethernet.js";
 import { runHook } from "./hooks.js";
 import { handleVerdict, ipRcv } from "./ip-stack.js";
+import { routeLookup } from "./routing.js";
 import { LATENCY, type Network } from "./network.js";
 import type { Skb } from "./state.js";
 import { tunXmit, vxlanXmit } from "./tunnel.js";
@@ -98,9 +99,18 @@ export function l2Xmit(net: Network, nsId: string, dev: Link, frame: EthernetFra
   }
 }
 
-/** The physical network: deliver to the host owning the destination MAC (or, for broadcasts, the ARP target). */
+/**
+ * Broadcasts on the underlay switch reach every host while the segment is
+ * small; on a larger one only the ARP target is simulated (each other host
+ * would only drop the request, and compiling thousands of nodes to show
+ * that would cost more than it tells).
+ */
+export const FLOOD_LIMIT = 64;
+
+/** The physical network: deliver to the host owning the destination MAC; a broadcast goes to every host. */
 function underlayTransmit(net: Network, nsId: string, frame: EthernetFrame, skb: Skb | undefined, id: number): void {
   const p = frame.payload;
+  if (frame.dst === BROADCAST) floodUnderlay(net, nsId, frame, id);
   const target = p.kind === "arp" && frame.dst === BROADCAST ? net.world.underlayHost(p.targetIp) : underlayByMac(net, frame.dst);
   if (!target) {
     const gw = net.world.underlayGateway();
@@ -117,8 +127,21 @@ function underlayTransmit(net: Network, nsId: string, frame: EthernetFrame, skb:
     return;
   }
   // The wire computes offloaded checksums: from here on they are complete.
-  const onWire = skb ? ({ ...skb, csumPartial: false, mark: 0, ct: undefined, ctstate: undefined, physIn: undefined } as Skb) : undefined;
+  const onWire = skb ? ({ ...skb, csumPartial: false, innerCsumPartial: false, mark: 0, ct: undefined, ctstate: undefined, physIn: undefined } as Skb) : undefined;
   net.later(LATENCY.wire, () => l2Rcv(net, target.netns, linkOf(net, target.netns, target.dev), frame, onWire, id));
+}
+
+/** The switch floods a broadcast to every other host; those that are not its target see it and drop it. */
+function floodUnderlay(net: Network, nsId: string, frame: EthernetFrame, id: number): void {
+  const hosts = net.world.underlayHosts();
+  const p = frame.payload;
+  const target = p.kind === "arp" ? net.world.underlayHost(p.targetIp) : undefined;
+  const others = hosts.filter((h) => h.netns !== nsId && h !== target && h.netns !== target?.netns);
+  // Beyond the limit the copies are left out (documented); the flow itself is the same either way.
+  if (others.length === 0 || hosts.length > FLOOD_LIMIT) return;
+  net.later(LATENCY.wire, () => {
+    for (const h of others) net.captureFrame(h.netns, h.dev, "in", frame, id);
+  });
 }
 
 function ownDev(net: Network, nsId: string, ip: Ip4): string {
@@ -162,7 +185,7 @@ function arpRcv(net: Network, nsId: string, dev: Link, arp: ArpPacket): void {
   }
   const owns = dev.addrs.some((a) => a.cidr.addr === arp.targetIp);
   if (!owns) return;
-  st.learnNeighbour(dev.name, arp.senderIp, arp.senderMac);
+  st.learnNeighbour(dev.name, arp.senderIp, arp.senderMac, "STALE");
   net.advance(LATENCY.stack);
   const reply: ArpPacket = { kind: "arp", op: "reply", senderMac: dev.mac!, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };
   net.step("neighbour", nsId, `ARP: ${formatIp4(arp.targetIp)} is at ${dev.mac} (${dev.name})`, { dev: dev.name });
@@ -177,10 +200,12 @@ function bridgeInput(net: Network, nsId: string, br: Link, port: Link, frame: Et
   if (skb && net.ns(nsId).sysctl.bridgeNfCallIptables) {
     // br_netfilter: iptables PREROUTING runs while the frame is still in the bridge (in = bridge, physdev-in = port).
     skb.physIn = port.name;
+    const before = skb.ip.dst;
     const v = runHook(net, nsId, "PREROUTING", skb, { in: br.name, physIn: port.name });
     if (!handleVerdict(net, nsId, skb, v, "PREROUTING")) return;
     skb.bridgePrerouted = true;
     frame = { ...frame, payload: skb.ip };
+    if (skb.ip.dst !== before && bridgedDnat(net, nsId, br, port, frame, skb)) return;
   }
   const local = frame.dst === br.mac || (skb?.bridgePrerouted && net.isLocal(nsId, skb.ip.dst));
   if (local) {
@@ -193,7 +218,62 @@ function bridgeInput(net: Network, nsId: string, br: Link, port: Link, frame: Et
     flood(net, nsId, br, port, frame, skb);
     return;
   }
+  promiscuousCopy(net, nsId, br, frame, skb);
   forwardToPort(net, nsId, br, port, out, frame, skb);
+}
+
+/**
+ * tcpdump puts the bridge device in promiscuous mode: every frame the bridge
+ * forwards is also passed up to it (br_handle_frame_finish, local_rcv), as it
+ * is after br_netfilter's PREROUTING and before FORWARD.
+ */
+function promiscuousCopy(net: Network, nsId: string, br: Link, frame: EthernetFrame, skb: Skb | undefined): void {
+  net.captureFrame(nsId, br.name, "in", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, skb?.id ?? net.current);
+}
+
+/**
+ * DNAT in the bridge's PREROUTING to an address behind the same bridge: the
+ * frame stays bridged (br_nf_pre_routing_finish's bridged_dnat) — no routing,
+ * no TTL decrement. With the neighbour's header cached only the destination
+ * MAC changes; otherwise the frame goes out through the bridge device
+ * (neigh->output, dev_queue_xmit) with the bridge as source, after ARP.
+ * Returns false when the new destination is not behind this bridge.
+ */
+function bridgedDnat(net: Network, nsId: string, br: Link, port: Link, frame: EthernetFrame, skb: Skb): boolean {
+  const ns = net.ns(nsId);
+  if (net.isLocal(nsId, skb.ip.dst)) return false;
+  const route = routeLookup(ns, skb.ip.dst);
+  if (route.type !== "unicast" || route.dev.name !== br.name) return false;
+  net.step("bridge", nsId, `${br.name}: DNAT to ${formatIp4(skb.ip.dst)}, which is behind ${br.name} itself: the frame stays bridged (bridged_dnat, no routing, TTL kept)`, { dev: br.name });
+  const known = net.state(nsId).neighbour(br.name, route.nexthop);
+  // Only a confirmed entry's cached header is used in place (NUD_CONNECTED && hh_len); otherwise neigh->output.
+  if (known && known.state !== "STALE") {
+    const bridged = { ...frame, dst: known.mac };
+    const out = net.state(nsId).fdb.get(br.name)?.get(known.mac) ?? staticFdbPort(net, nsId, br, known.mac);
+    if (out === undefined) {
+      flood(net, nsId, br, port, bridged, skb);
+      return true;
+    }
+    promiscuousCopy(net, nsId, br, bridged, skb);
+    forwardToPort(net, nsId, br, port, out, bridged, skb);
+    return true;
+  }
+  const viaBridgeDevice = (mac: Mac): void => {
+    const out = net.state(nsId).fdb.get(br.name)?.get(mac) ?? staticFdbPort(net, nsId, br, mac);
+    // Sent through the bridge device with its own address, then re-bridged with the sender's restored (neigh_hh_bridge).
+    net.captureFrame(nsId, br.name, "out", { src: br.mac!, dst: mac, payload: net.withChecksums(skb) }, skb.id);
+    const bridged = { ...frame, dst: mac };
+    if (out === undefined) {
+      flood(net, nsId, br, port, bridged, skb);
+      return;
+    }
+    promiscuousCopy(net, nsId, br, bridged, skb);
+    forwardToPort(net, nsId, br, port, out, bridged, skb);
+  };
+  // A STALE entry is used as it is (and probed later); with none, ARP first.
+  if (known) viaBridgeDevice(known.mac);
+  else resolve(net, nsId, br, route.nexthop, skb.id, viaBridgeDevice);
+  return true;
 }
 
 /** The compiled FDB: ports' own addresses and the MACs the bridge learned before the trace began. */
@@ -206,11 +286,6 @@ function flood(net: Network, nsId: string, br: Link, from: Link, frame: Ethernet
   // Flooding includes the port it came from only in hairpin mode (a pod sees its own ARP request again).
   for (const port of ns.links.filter((l) => l.master === br.name)) {
     if (port.name === from.name && !port.bridgePort?.hairpin) continue;
-    const p = frame.payload;
-    if (p.kind === "arp" && port.name !== from.name) {
-      const peer = port.peer ? net.ns(port.peer.netns).links.find((l) => l.name === port.peer!.name) : undefined;
-      if (!peer?.addrs.some((a) => a.cidr.addr === p.targetIp)) continue; // only the owner matters for the outcome
-    }
     forwardToPort(net, nsId, br, from, port.name, frame, skb);
   }
   if (frame.dst === BROADCAST) {
@@ -242,13 +317,6 @@ function bridgeTransmit(net: Network, nsId: string, br: Link, frame: EthernetFra
   net.advance(LATENCY.bridge);
   const port = frame.dst === BROADCAST ? undefined : st.fdb.get(br.name)?.get(frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
   const ports = port ? [port] : net.ns(nsId).links.filter((l) => l.master === br.name).map((l) => l.name);
-  for (const name of ports) {
-    const out = linkOf(net, nsId, name);
-    const p = frame.payload;
-    if (!port && p.kind === "arp") {
-      const peer = out.peer ? net.ns(out.peer.netns).links.find((l) => l.name === out.peer!.name) : undefined;
-      if (!peer?.addrs.some((a) => a.cidr.addr === p.targetIp)) continue;
-    }
-    l2Xmit(net, nsId, out, frame, skb);
-  }
+  // An unknown destination or a broadcast is flooded to every port (br_flood).
+  for (const name of ports) l2Xmit(net, nsId, linkOf(net, nsId, name), frame, skb);
 }

@@ -136,7 +136,9 @@ export class Network {
 
   /** The IP header as the capture would show it: checksum offload leaves TCP/UDP checksums partial until the wire. */
   withChecksums(skb: Skb): Ipv4Packet {
-    return skb.csumPartial ? markPartial(skb.ip) : skb.ip;
+    if (!skb.csumPartial) return skb.ip;
+    const ip = markPartial(skb.ip);
+    return skb.innerCsumPartial ? markInnerPartial(ip) : ip;
   }
 
   isLocal(netns: string, ip: Ip4): boolean {
@@ -144,6 +146,16 @@ export class Network {
     if (ip >>> 24 === 127) return true;
     return ns.links.some((l) => l.addrs.some((a) => a.cidr.addr === ip));
   }
+}
+
+/** The inner packet of a VXLAN datagram, with its TCP/UDP checksum still partial (lco_csum). */
+function markInnerPartial(ip: Ipv4Packet): Ipv4Packet {
+  const udp = ip.payload;
+  if (udp.kind !== "udp" || typeof udp.payload !== "object" || !("kind" in udp.payload) || udp.payload.kind !== "vxlan") return ip;
+  const vx = udp.payload;
+  const frame = vx.frame;
+  if (typeof frame.payload !== "object" || !("kind" in frame.payload) || frame.payload.kind !== "ipv4") return ip;
+  return { ...ip, payload: { ...udp, payload: { ...vx, frame: { ...frame, payload: markPartial(frame.payload as Ipv4Packet) } } } };
 }
 
 function markPartial(ip: Ipv4Packet): Ipv4Packet {

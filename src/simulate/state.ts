@@ -20,6 +20,11 @@ export interface Skb {
   ctstate?: CtState;
   /** Sent by a local socket with checksum offload: TCP/UDP checksums are filled in by the NIC. */
   csumPartial: boolean;
+  /**
+   * A tunnel packet whose inner TCP/UDP checksum is still partial too (VXLAN with
+   * local checksum offload): the NIC completes both on the way to the wire.
+   */
+  innerCsumPartial?: boolean;
   /** The socket's flow hash (sk_txhash): picks the VXLAN source port. */
   flowHash: number;
   /** br_netfilter already ran PREROUTING for this packet on a bridge port. */
@@ -55,11 +60,16 @@ export class NsState {
     this.hasNetfilter = netns.tables().size > 0;
   }
 
-  /** Learns (or confirms) a neighbour and releases the packets that waited for it. */
-  learnNeighbour(dev: string, ip: Ip4, mac: Mac): void {
+  /**
+   * Learns (or confirms) a neighbour and releases the packets that waited for
+   * it. An ARP reply confirms it (REACHABLE); a request only tells us the
+   * asker's address (neigh_event_ns: STALE, unless already known better).
+   */
+  learnNeighbour(dev: string, ip: Ip4, mac: Mac, state: "REACHABLE" | "STALE" = "REACHABLE"): void {
     let byDev = this.neigh.get(dev);
     if (!byDev) this.neigh.set(dev, (byDev = new Map()));
-    if (byDev.get(ip)?.state !== "PERMANENT") byDev.set(ip, { mac, state: "REACHABLE" });
+    const known = byDev.get(ip);
+    if (known?.state !== "PERMANENT" && !(state === "STALE" && known?.state === "REACHABLE" && known.mac === mac)) byDev.set(ip, { mac, state });
     const waiting = this.pending.get(`${dev}/${ip}`);
     if (!waiting) return;
     this.pending.delete(`${dev}/${ip}`);

@@ -44,7 +44,9 @@ export class TcpConn implements Socket {
   private tsRecent = 0;
   readonly mss: number;
   private peerMss = 536;
+  /** The last window advertised (bytes) and rcv_nxt when it was (rcv_wnd, rcv_wup). */
   private rcvWnd: number;
+  private rcvWup = 0;
   readonly flowHash: number;
   private synTries = 0;
   /** Packet numbers of the first segment sent and the first one received (for the narrative). */
@@ -59,6 +61,13 @@ export class TcpConn implements Socket {
   v6 = false;
   /** The ICMP destination-unreachable code that failed connect() (0 net, 1 host, 3 port…). */
   icmpCode?: number;
+  /** TCP_NODELAY: Go programs (kube-proxy, kubelet) and mysqld set it; nginx only on keep-alive. */
+  noDelay = false;
+  /** snd_una and snd_sml (the end of the last sub-MSS segment sent), for Nagle. */
+  private sndUna = 0;
+  private sndSml = 0;
+  /** Data Nagle holds back until the small segment before it is acknowledged. */
+  private held: Uint8Array[] = [];
   /** The process holding the socket (a server's; a client's process has exited by the time anyone looks). */
   owner?: { pid: number; program: string };
 
@@ -76,6 +85,8 @@ export class TcpConn implements Socket {
     const rng = net.rng;
     this.iss = rng.u32();
     this.sndNxt = this.iss;
+    this.sndUna = this.iss;
+    this.sndSml = this.iss;
     this.ipId = rng.int(1, 65535);
     this.tsOffset = rng.u32();
     this.flowHash = rng.u32() || 1;
@@ -109,8 +120,19 @@ export class TcpConn implements Socket {
     return (this.tsOffset + Math.floor(this.net.now / 1000)) >>> 0;
   }
 
+  /**
+   * tcp_select_window: offer the steady window (what free space allows: the
+   * SYN-ACK's MSS-derived size rounded to the scale), but never move the right
+   * edge of the previous offer back (the still-open part, rounded up).
+   */
   private windowField(): number {
-    return Math.round(this.rcvWnd / 2 ** WSCALE);
+    const unit = 2 ** WSCALE;
+    const steady = Math.floor(initialWindow(this.mss - 12) / unit) * unit;
+    const open = (this.rcvWup + this.rcvWnd - this.rcvNxt) >>> 0;
+    const offer = steady >= open ? steady : Math.ceil(open / unit) * unit;
+    this.rcvWnd = offer;
+    this.rcvWup = this.rcvNxt;
+    return offer / unit;
   }
 
   receive(net: Network, _nsId: string, skb: Skb): void {
@@ -128,7 +150,9 @@ export class TcpConn implements Socket {
     if (this.state === "SYN_SENT") {
       if (!seg.flags.syn || !seg.flags.ack) return;
       this.rcvNxt = (seg.seq + 1) >>> 0;
+      this.rcvWup = this.rcvNxt;
       this.sndNxt = (this.iss + 1) >>> 0;
+      this.sndUna = this.sndNxt;
       this.peerMss = mssOption(seg) ?? 536;
       this.state = "ESTABLISHED";
       net.advance(LATENCY.stack * 7);
@@ -143,6 +167,7 @@ export class TcpConn implements Socket {
       // tcp_v4_send_synack: the SYN-ACK carries IP id 0; its window counts the timestamp option out of the MSS.
       const synAckWindow = initialWindow(this.mss - 12);
       this.rcvWnd = synAckWindow;
+      this.rcvWup = this.rcvNxt;
       this.emit({ syn: true, ack: true }, this.iss, this.rcvNxt, synAckWindow, opts, undefined, 0);
       this.sndNxt = (this.iss + 1) >>> 0;
       return;
@@ -151,6 +176,7 @@ export class TcpConn implements Socket {
       this.state = "ESTABLISHED";
       this.app.established?.(this);
     }
+    if (seg.flags.ack) this.acked(seg.ack);
     const data = seg.payload ?? new Uint8Array(0);
     if (data.length > 0) {
       this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
@@ -158,8 +184,6 @@ export class TcpConn implements Socket {
       net.advance(LATENCY.stack * 8);
       // Data with FIN is acknowledged once, after the FIN is taken (ack covers both).
       if (!seg.flags.fin) this.sendAck();
-      // The receive buffer fills a little until the application reads: the window shrinks a notch.
-      this.rcvWnd = Math.max(0, this.rcvWnd - 2 ** WSCALE);
       this.app.data?.(this, data);
     }
     if (seg.flags.fin) {
@@ -203,19 +227,40 @@ export class TcpConn implements Socket {
     if (i >= 0) list.splice(i, 1);
   }
 
-  /** Sends application data (one segment per call, as a write() of a small buffer does). */
+  /**
+   * Sends application data (one segment per call, as a write() of a small
+   * buffer does). Nagle (tcp_nagle_check, Minshall's variant): a sub-MSS
+   * segment waits while an earlier sub-MSS segment is unacknowledged, unless
+   * TCP_NODELAY; a FIN pushes everything out at once (tcp_send_fin).
+   */
   write(data: Uint8Array, fin = false): void {
-    this.emit({ psh: true, ack: true, ...(fin ? { fin: true } : {}) }, this.sndNxt, this.rcvNxt, this.windowField(), this.tsOptions(), data);
+    if (!fin && !this.noDelay && (this.held.length > 0 || (data.length < this.peerMss && after(this.sndSml, this.sndUna)))) {
+      this.held.push(data);
+      return;
+    }
+    this.push([...this.held.splice(0), data], fin);
+  }
+
+  /** close(): FIN (with ACK), carrying whatever Nagle still holds. */
+  close(): void {
+    if (this.finSent || this.state === "CLOSED") return;
+    this.push(this.held.splice(0), true);
+  }
+
+  private push(parts: Uint8Array[], fin: boolean): void {
+    const data = concatBytes(parts);
+    const payload = data.length > 0 ? data : undefined;
+    const flags: TcpFlags = payload ? { psh: true, ack: true, ...(fin ? { fin: true } : {}) } : { fin: true, ack: true };
+    this.emit(flags, this.sndNxt, this.rcvNxt, this.windowField(), this.tsOptions(), payload);
     this.sndNxt = (this.sndNxt + data.length + (fin ? 1 : 0)) >>> 0;
+    if (payload && data.length < this.peerMss) this.sndSml = (this.sndNxt - (fin ? 1 : 0)) >>> 0;
     if (fin) this.afterFin();
   }
 
-  /** close(): FIN (with ACK). */
-  close(): void {
-    if (this.finSent || this.state === "CLOSED") return;
-    this.emit({ fin: true, ack: true }, this.sndNxt, this.rcvNxt, this.windowField(), this.tsOptions(), undefined);
-    this.sndNxt = (this.sndNxt + 1) >>> 0;
-    this.afterFin();
+  /** An ACK arrived: what Nagle held may go once the small segment before it is acknowledged. */
+  private acked(ack: number): void {
+    if (after(ack, this.sndUna)) this.sndUna = ack;
+    if (this.held.length > 0 && !after(this.sndSml, this.sndUna)) this.push(this.held.splice(0), false);
   }
 
   private afterFin(): void {
@@ -241,6 +286,22 @@ export class TcpConn implements Socket {
   get peerMaxSegment(): number {
     return this.peerMss;
   }
+}
+
+/** Sequence-space comparison (RFC 1982): is a after b? */
+function after(a: number, b: number): boolean {
+  return ((a - b) | 0) > 0;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function mssOption(seg: TcpSegment): number | undefined {

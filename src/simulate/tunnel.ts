@@ -49,9 +49,10 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
   net.advance(LATENCY.tunnel);
   const outer: Ipv4Packet = {
     kind: "ipv4", src: vx.local, dst: fdb.dst!, ttl: 64, id: st.ipIdNext++ & 0xffff, tos: 0, df: false,
-    payload: { kind: "udp", sport: sourcePort(skb), dport: vx.port, payload: { kind: "vxlan", vni: vx.vni, frame: { ...inner, payload: net.withChecksums(skb) } } },
+    payload: { kind: "udp", sport: sourcePort(skb), dport: vx.port, payload: { kind: "vxlan", vni: vx.vni, frame: inner } },
   };
-  ipOutput(net, nsId, outer, { id: skb.id, flowHash: 0, csumPartial: true });
+  // udp_set_csum with local checksum offload: the inner checksum stays partial and the NIC completes it with the outer one.
+  ipOutput(net, nsId, outer, { id: skb.id, flowHash: 0, csumPartial: true, innerCsumPartial: skb.csumPartial });
 }
 
 /**

@@ -39,6 +39,8 @@ function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
       const conn = new TcpConn(nsId, skb.ip.dst, seg.dport, skb.ip.src, seg.sport, net, { established: (c) => handler.established?.(c), data: (c, d) => handler.data?.(c, d), peerClosed: (c) => handler.peerClosed?.(c), ended: (c, h) => handler.ended?.(c, h) }, "server");
       handler = app(conn);
       conn.v6 = l.proto === "tcp6";
+      // Go's net package (kube-proxy, kubelet, CoreDNS), mysqld and sshd set TCP_NODELAY; nginx and plain servers keep Nagle.
+      conn.noDelay = ["proxy", "tls", "ssh", "mysql", "dns"].includes(l.app);
       conn.owner = { pid: l.pid, program: l.program };
       net.socketsOf(nsId).push(conn);
       net.accepted.push({ netns: nsId, ip: skb.ip.dst, port: seg.dport, peer: { ip: skb.ip.src, port: seg.sport } });
@@ -122,6 +124,7 @@ function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn)
       // When either copy loop ends, kube-proxy closes both connections (ProxySocket's tcp copy).
       ended: () => front.close(),
     }, "client");
+    back.noDelay = true;
     net.socketsOf(nsId).push(back);
     back.connect();
     if (back.firstSent !== undefined) {
