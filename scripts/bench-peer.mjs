@@ -29,6 +29,8 @@ if (!file || !node) {
   process.exit(2);
 }
 const runs = Number(runsText);
+/** Seconds one real save may take before it counts as not finishing. */
+const SAVE_LIMIT = Number(process.env.BENCH_SAVE_LIMIT ?? 120);
 
 const cluster = loadCluster(file, readFileSync(file)).cluster;
 if (!cluster) throw new Error(`${file} does not load`);
@@ -110,18 +112,27 @@ try {
     const script = [
       "set -e",
       `s=$(date +%s%N); ${restore}; e=$(date +%s%N); echo "restore $((e - s))"`,
-      `for i in $(seq 1 ${runs}); do s=$(date +%s%N); iptables-${backend}-save > ${out}.$i; e=$(date +%s%N); echo "save $((e - s))"; done`,
+      // The real save may crash or take minutes at L (iptables-nft-save 1.8.9 did both here); each run
+      // is limited to SAVE_LIMIT seconds and its exit status recorded (124: the limit, 139: SIGSEGV);
+      // after a run that did not finish, no more are tried.
+      `for i in $(seq 1 ${runs}); do s=$(date +%s%N); status=0; timeout ${SAVE_LIMIT} iptables-${backend}-save > ${out}.$i || status=$?; e=$(date +%s%N); echo "save $((e - s)) $status"; [ $status -eq 0 ] || break; done`,
     ].join("\n");
     const r = spawnSync("unshare", [root ? "-n" : "-rn", "sh", "-c", script], { encoding: "utf8", env: { ...process.env, XTABLES_LOCKFILE: join(work, "xtables.lock") } });
     if (r.status !== 0) {
       backends[backend] = { available: true, error: `exit ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}` };
       continue;
     }
-    const ms = (label) => [...r.stdout.matchAll(new RegExp(`^${label} (\\d+)$`, "gm"))].map((m) => Number(m[1]) / 1e6);
-    const ours = tableBlocks(dump);
-    const real = tableBlocks(readFileSync(`${out}.1`, "utf8"));
-    const differences = [...new Set([...ours.keys(), ...real.keys()])].flatMap((t) => (ours.get(t) === real.get(t) ? [] : [`table ${t}: ${firstDifference(ours.get(t) ?? "", real.get(t) ?? "")}`]));
-    backends[backend] = { available: true, namespace: root ? "unshare -n" : "unshare -rn", restoreMs: ms("restore")[0], saveMs: ms("save"), roundTrip: differences.length === 0 ? "identical" : differences.join("; ") };
+    const restoreMs = Number(/^restore (\d+)$/m.exec(r.stdout)?.[1]) / 1e6;
+    const saves = [...r.stdout.matchAll(/^save (\d+) (\d+)$/gm)].map((m) => ({ ms: Number(m[1]) / 1e6, status: Number(m[2]) }));
+    const good = saves.findIndex((x) => x.status === 0);
+    let roundTrip = "no save finished";
+    if (good >= 0) {
+      const ours = tableBlocks(dump);
+      const real = tableBlocks(readFileSync(`${out}.${good + 1}`, "utf8"));
+      const differences = [...new Set([...ours.keys(), ...real.keys()])].flatMap((t) => (ours.get(t) === real.get(t) ? [] : [`table ${t}: ${firstDifference(ours.get(t) ?? "", real.get(t) ?? "")}`]));
+      roundTrip = differences.length === 0 ? "identical" : differences.join("; ");
+    }
+    backends[backend] = { available: true, namespace: root ? "unshare -n" : "unshare -rn", restoreMs, saveMs: saves.map((x) => x.ms), saveStatus: saves.map((x) => x.status), roundTrip };
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -202,7 +202,12 @@ if (extra.peer) {
       console.log(`  iptables-${backend}-save: skipped, ${r.note}`);
       notes.push(`iptables-${backend} not installed: side-by-side skipped`);
     } else if (r.error) console.log(`  iptables-${backend}-save: could not restore our dump (${r.error})`);
-    else console.log(`  iptables-${backend}-save (${r.namespace}, restore ${fmtMs(r.restoreMs)})  median ${fmtMs(median(r.saveMs))}  → ours is ${(ours / median(r.saveMs)).toFixed(2)}× its time; round trip: ${r.roundTrip}`);
+    else {
+      const finished = r.saveMs.filter((_, i) => r.saveStatus[i] === 0);
+      const failed = r.saveStatus.filter((x) => x !== 0).map((x) => (x === 124 ? "ran past the time limit" : x === 139 ? "crashed (SIGSEGV)" : `exit ${x}`));
+      const time = finished.length ? `median ${fmtMs(median(finished))}  → ours is ${(ours / median(finished)).toFixed(2)}× its time` : `no run finished (ours: ${fmtMs(ours)})`;
+      console.log(`  iptables-${backend}-save (${r.namespace}, restore ${fmtMs(r.restoreMs)})  ${time}${failed.length ? `; ${failed.length} of ${r.saveStatus.length} runs ${[...new Set(failed)].join(", ")}` : ""}; round trip: ${r.roundTrip}`);
+    }
   }
 } else notes.push(opts.quick || opts["no-peer"] ? "side-by-side with real iptables-save not run (--no-peer / --quick)" : "");
 for (const n of notes.filter(Boolean)) console.log(`note: ${n}`);

@@ -53,6 +53,7 @@ test("bad flags exit 2 with a clear message", async () => {
   const cases = [
     ["generate"],
     ["generate", "--nodes", "10"],
+    ["generate", "--nodes", "5", "--pods-per-node", "x"],
     ["generate", "--size", "XL"],
     ["generate", "--size", "S", "--nodes", "ten"],
     ["generate", "--size", "S", "--format", "xml"],

@@ -12,6 +12,7 @@ import { featuresOf } from "./node-tables.js";
 import { bridgeMac, podMac, podUid, randomMac, vethHostMac, vethName, vtepMac } from "./naming.js";
 import { minorOf } from "./kube-proxy/features.js";
 import { localTable } from "./local-routes.js";
+import { podsOnNode } from "../load/cluster-index.js";
 
 export interface NodeLinks {
   links: Link[];
@@ -41,7 +42,7 @@ function connected(dev: string, addr: Cidr): Route {
 }
 
 export function podsWithNetns(cluster: Cluster, node: Node): Pod[] {
-  return cluster.pods.filter((p) => p.node === node.name && !p.hostNetwork);
+  return podsOnNode(cluster, node.name).filter((p) => !p.hostNetwork);
 }
 
 export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeLinks {

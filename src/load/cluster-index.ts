@@ -9,6 +9,8 @@ import type { Cluster, Pod } from "../model/cluster.js";
 
 interface Index {
   podByKey: Map<string, Pod>;
+  /** Pods by node name, in description order. */
+  podsByNode: Map<string, Pod[]>;
   /** Pods with their own network namespace (not hostNetwork), by address. */
   podByIp: Map<Ip4, Pod>;
 }
@@ -18,9 +20,12 @@ const indexes = new WeakMap<Cluster, Index>();
 function index(cluster: Cluster): Index {
   let i = indexes.get(cluster);
   if (!i) {
-    i = { podByKey: new Map(), podByIp: new Map() };
+    i = { podByKey: new Map(), podsByNode: new Map(), podByIp: new Map() };
     for (const pod of cluster.pods) {
       const key = `${pod.namespace}/${pod.name}`;
+      const onNode = i.podsByNode.get(pod.node);
+      if (onNode) onNode.push(pod);
+      else i.podsByNode.set(pod.node, [pod]);
       if (!i.podByKey.has(key)) i.podByKey.set(key, pod);
       if (!pod.hostNetwork && !i.podByIp.has(pod.ip)) i.podByIp.set(pod.ip, pod);
     }
@@ -37,4 +42,9 @@ export function podByKey(cluster: Cluster, key: string): Pod | undefined {
 /** The pod owning an address in its own namespace: `cluster.pods.find((p) => p.ip === ip && !p.hostNetwork)`. */
 export function podByIp(cluster: Cluster, ip: Ip4): Pod | undefined {
   return index(cluster).podByIp.get(ip);
+}
+
+/** The pods scheduled on a node, in description order: `cluster.pods.filter((p) => p.node === node)`. */
+export function podsOnNode(cluster: Cluster, node: string): readonly Pod[] {
+  return index(cluster).podsByNode.get(node) ?? [];
 }

@@ -83,7 +83,7 @@ function randomDoc(r: () => number, depth = 0, indent = 0): string {
   return lines.join("\n");
 }
 
-const NOISE = [" ", "  ", ":", "-", "#", "{", "}", "[", "]", ",", '"', "'", "\n", "a", "1", "&", "*", "!", "|", ">", "?", "%", "@", "---", "\t", "\\"];
+const NOISE = [" ", "  ", ":", "-", "#", "{", "}", "[", "]", ",", '"', "'", "\n", "a", "1", "&", "*", "!", "|", ">", "?", "%", "@", "---", "\t", "\\", "\u0000", "\u0001", "\u0085", "\u2028", "\u00a0", "\ufeff", "é"];
 
 function mutate(text: string, r: () => number): string {
   let out = text;

@@ -10,32 +10,14 @@
 //
 // Why: js-yaml parses ~10 MB/s here; an L description is 30 MB of YAML.
 
-import { CORE_SCHEMA } from "js-yaml";
-
-type Resolver = (source: string) => { value: unknown };
-const schema = CORE_SCHEMA as unknown as { resolveImplicitScalarTag?: Resolver };
-/** js-yaml's resolution of a plain scalar (null, booleans, numbers, else the string); an internal method, so checked. */
-const resolvePlain: ((text: string) => unknown) | undefined =
-  typeof schema.resolveImplicitScalarTag === "function" ? (text) => schema.resolveImplicitScalarTag!(text).value : undefined;
-
-/** Nesting deeper than this is left to js-yaml (and its maxDepth check). */
-const MAX_DEPTH = 32;
-
-class Decline extends Error {}
-const decline = (): never => {
-  throw new Decline();
-};
-
-const SPACE = 32;
-const HASH = 35;
-const DASH = 45;
-const COLON = 58;
-const QUOTE = 34;
-const APOSTROPHE = 39;
+import { APOSTROPHE, COLON, DASH, Decline, Flow, HASH, MAX_DEPTH, QUOTE, SPACE, decline, plainStart, quoted, resolvePlain, trimSpaces } from "./yaml-flow.js";
 
 /** The value js-yaml's load(text) returns, or undefined when the text is outside the subset. */
 export function readSimpleYaml(text: string): unknown {
   if (!resolvePlain || text.includes("\t") || text.includes("\r") || text.includes("\\")) return undefined;
+  // Characters js-yaml refuses ("null byte", "non-printable characters") are its to report;
+  // a byte order mark it skips where a document starts.
+  if (/[^\n\x20-\x7e]/.test(text) && (NON_PRINTABLE.test(text) || text.includes("\ufeff"))) return undefined;
   try {
     const reader = new Reader(text);
     reader.skipBlank();
@@ -49,6 +31,9 @@ export function readSimpleYaml(text: string): unknown {
     throw error;
   }
 }
+
+/** js-yaml 5's PATTERN_NON_PRINTABLE (loader checkPrintable), plus NUL. */
+const NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
 
 class Reader {
   /** The current line: [start, end), its first non-space character and indentation. */
@@ -190,7 +175,7 @@ class Reader {
     const c = t.charCodeAt(at);
     if (c === QUOTE) return quoted(t, at, colon - 1);
     if (c === APOSTROPHE) return quoted(t, at, colon - 1);
-    const text = t.slice(at, colon).trimEnd();
+    const text = trimSpaces(t, at, colon);
     if (!plainStart(text) || typeof resolvePlain!(text) !== "string") decline();
     return text;
   }
@@ -220,7 +205,7 @@ class Reader {
       }
       if (d === COLON && (i + 1 === this.end || t.charCodeAt(i + 1) === SPACE)) decline(); // "a: b: c"
     }
-    const text = t.slice(at, end).trimEnd();
+    const text = trimSpaces(t, at, end);
     if (!plainStart(text)) decline();
     return resolvePlain!(text);
   }
@@ -230,107 +215,5 @@ class Reader {
     let i = from;
     while (i < this.end && t.charCodeAt(i) === SPACE) i++;
     if (i < this.end && (t.charCodeAt(i) !== HASH || i === from)) decline();
-  }
-}
-
-/** A quoted scalar from its opening quote to its closing one (same line, no escapes but `''`). */
-function quoted(t: string, open: number, close: number): string {
-  const inner = t.slice(open + 1, close);
-  if (t.charCodeAt(open) === QUOTE) return inner;
-  // In single quotes, '' is one quote; a lone ' would have ended the scalar, so it is not ours.
-  if (inner.includes("'")) decline();
-  return inner;
-}
-
-/** Plain scalars may not start with an indicator; those that may in some contexts are left to js-yaml. */
-function plainStart(text: string): boolean {
-  if (text === "") return false;
-  const c = text.charCodeAt(0);
-  if ("-?:,[]{}#&*!|>'\"%@`".includes(text[0]!)) return c === DASH && text.length > 1 && text.charCodeAt(1) !== SPACE;
-  return true;
-}
-
-/** `,` `[` `]` `{` `}` */
-function isFlowIndicator(c: number): boolean {
-  return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
-}
-
-/** A flow collection that closes on the line it opens. */
-class Flow {
-  constructor(
-    private readonly t: string,
-    public pos: number,
-    private readonly end: number,
-  ) {}
-
-  private space(): void {
-    while (this.pos < this.end && this.t.charCodeAt(this.pos) === SPACE) this.pos++;
-  }
-
-  value(depth: number): unknown {
-    if (depth > MAX_DEPTH) decline();
-    this.space();
-    const c = this.t.charCodeAt(this.pos);
-    if (c === 123) return this.collection(125, depth, true);
-    if (c === 91) return this.collection(93, depth, false);
-    return this.scalar();
-  }
-
-  private collection(closer: number, depth: number, isMap: boolean): unknown {
-    const t = this.t;
-    this.pos++;
-    const map: Record<string, unknown> = {};
-    const list: unknown[] = [];
-    this.space();
-    if (t.charCodeAt(this.pos) === closer) {
-      this.pos++;
-      return isMap ? map : list;
-    }
-    for (;;) {
-      if (isMap) {
-        this.space();
-        const k = this.scalar();
-        if (typeof k !== "string" || k === "__proto__" || Object.prototype.hasOwnProperty.call(map, k)) decline();
-        this.space();
-        if (t.charCodeAt(this.pos) !== COLON) decline();
-        this.pos++;
-        map[k as string] = this.value(depth + 1);
-      } else list.push(this.value(depth + 1));
-      this.space();
-      const c = t.charCodeAt(this.pos++);
-      if (c === closer) return isMap ? map : list;
-      if (c !== 44) decline();
-      this.space();
-      if (t.charCodeAt(this.pos) === closer) decline(); // a trailing comma
-    }
-  }
-
-  /** A quoted or plain scalar inside a flow collection. */
-  private scalar(): unknown {
-    const t = this.t;
-    const c = t.charCodeAt(this.pos);
-    if (c === QUOTE || c === APOSTROPHE) {
-      const close = t.indexOf(String.fromCharCode(c), this.pos + 1);
-      if (close < 0 || close >= this.end) decline();
-      const value = quoted(t, this.pos, close);
-      this.pos = close + 1;
-      return value;
-    }
-    const start = this.pos;
-    // A flow indicator ends a plain scalar, so does ": " (or ':' before an indicator) and " #";
-    // a ':' or '#' inside one (curlimages/curl:8.4.0) is part of it (YAML 1.2 ns-plain-char).
-    while (this.pos < this.end) {
-      const d = t.charCodeAt(this.pos);
-      if (isFlowIndicator(d)) break;
-      if (d === COLON) {
-        const after = t.charCodeAt(this.pos + 1);
-        if (this.pos + 1 >= this.end || after === SPACE || isFlowIndicator(after)) break;
-      }
-      if (d === HASH && t.charCodeAt(this.pos - 1) === SPACE) decline(); // a comment inside a one-line flow collection
-      this.pos++;
-    }
-    const text = t.slice(start, this.pos).trimEnd();
-    if (!plainStart(text)) decline();
-    return resolvePlain!(text);
   }
 }

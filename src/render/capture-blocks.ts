@@ -42,8 +42,21 @@ export function hostsResolver(ns: Netns | undefined): (ip: Ip4) => string | unde
   const text = ns?.files.get("/etc/hosts")?.() ?? "";
   if (!ns) return parseHosts(text);
   let parsed = parsedHosts.get(ns);
-  if (parsed?.text !== text) parsedHosts.set(ns, (parsed = { text, resolve: parseHosts(text) }));
+  if (parsed?.text !== text) parsedHosts.set(ns, (parsed = { text, resolve: sharedParse(text) }));
   return parsed.resolve;
+}
+
+/** Every node's /etc/hosts is the same text: parse a long one once for all of them (a few kept). */
+const parsedLongHosts = new Map<string, (ip: Ip4) => string | undefined>();
+
+function sharedParse(text: string): (ip: Ip4) => string | undefined {
+  if (text.length < 4096) return parseHosts(text);
+  let resolve = parsedLongHosts.get(text);
+  if (!resolve) {
+    if (parsedLongHosts.size >= 4) parsedLongHosts.clear();
+    parsedLongHosts.set(text, (resolve = parseHosts(text)));
+  }
+  return resolve;
 }
 
 function parseHosts(text: string): (ip: Ip4) => string | undefined {

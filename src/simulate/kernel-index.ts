@@ -14,14 +14,29 @@ const INDEX_MIN = 64;
 interface ByDevice {
   length: number;
   devices: Map<string, SortedIndex>;
+  /** False when some entry's key could not be computed (the lookup then scans). */
+  complete: boolean;
 }
 
+/** `key` returns undefined for entries that are not looked up this way, NaN for ones it cannot index. */
 function byDevice<T extends { dev: string }>(cache: WeakMap<readonly T[], ByDevice>, list: readonly T[], key: (item: T) => number | undefined): ByDevice {
   let index = cache.get(list);
   if (!index || index.length !== list.length) {
+    const groups = new Map<string, { keys: number[]; positions: number[] }>();
+    let complete = true;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i]!;
+      const k = key(item);
+      if (k === undefined) continue;
+      if (Number.isNaN(k)) complete = false;
+      let group = groups.get(item.dev);
+      if (!group) groups.set(item.dev, (group = { keys: [], positions: [] }));
+      group.keys.push(k);
+      group.positions.push(i);
+    }
     const devices = new Map<string, SortedIndex>();
-    for (const dev of new Set(list.map((item) => item.dev))) devices.set(dev, SortedIndex.build(list.length, (i) => (list[i]!.dev === dev ? key(list[i]!) : undefined)));
-    cache.set(list, (index = { length: list.length, devices }));
+    for (const [dev, g] of groups) devices.set(dev, SortedIndex.of(g.keys, g.positions));
+    cache.set(list, (index = { length: list.length, devices, complete }));
   }
   return index;
 }
@@ -38,25 +53,33 @@ export function staticNeighbour(neigh: readonly Neigh[], dev: string, ip: Ip4): 
   return at(neigh, byDevice(neighbours, neigh, (n) => (n.lladdr ? n.ip : undefined)).devices.get(dev)?.first(ip));
 }
 
-/** A MAC as a number (48 bits are exact in a double); undefined for text that is not one. */
-function macNumber(mac: Mac): number | undefined {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) return undefined;
-  return parseInt(mac.replace(/:/g, ""), 16);
+/** A MAC in the lower-case colon form the compiler writes, as a number (48 bits are exact in a double); NaN otherwise. */
+function macNumber(mac: Mac): number {
+  if (mac.length !== 17) return NaN;
+  let value = 0;
+  for (let i = 0; i < 17; i++) {
+    const c = mac.charCodeAt(i);
+    if (i % 3 === 2) {
+      if (c !== 58) return NaN;
+      continue;
+    }
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (digit < 0) return NaN;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 const byMac = new WeakMap<readonly FdbEntry[], ByDevice>();
-/** Whether every VTEP entry's MAC is in the lower-case colon form the compiler writes (else: scans). */
-const macsIndexable = new WeakMap<readonly FdbEntry[], { length: number; ok: boolean }>();
 
 /** `fdb.find((f) => f.dev === dev && f.mac === mac && f.dst !== undefined)`: a VXLAN device's remote VTEP for a MAC. */
 export function vtepByMac(fdb: readonly FdbEntry[], dev: string, mac: Mac): FdbEntry | undefined {
   const wanted = macNumber(mac);
-  let indexable = macsIndexable.get(fdb);
-  if (!indexable || indexable.length !== fdb.length) {
-    macsIndexable.set(fdb, (indexable = { length: fdb.length, ok: fdb.every((f) => f.dst === undefined || macNumber(f.mac) !== undefined) }));
+  if (fdb.length >= INDEX_MIN && !Number.isNaN(wanted)) {
+    const index = byDevice(byMac, fdb, (f) => (f.dst !== undefined ? macNumber(f.mac) : undefined));
+    if (index.complete) return at(fdb, index.devices.get(dev)?.first(wanted));
   }
-  if (fdb.length < INDEX_MIN || wanted === undefined || !indexable.ok) return fdb.find((f) => f.dev === dev && f.mac === mac && f.dst !== undefined);
-  return at(fdb, byDevice(byMac, fdb, (f) => (f.dst !== undefined ? macNumber(f.mac) : undefined)).devices.get(dev)?.first(wanted));
+  return fdb.find((f) => f.dev === dev && f.mac === mac && f.dst !== undefined);
 }
 
 const byDst = new WeakMap<readonly FdbEntry[], ByDevice>();

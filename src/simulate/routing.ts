@@ -85,10 +85,7 @@ function buildFibIndex(routes: readonly Route[]): FibIndex {
   }
   const byLength = [...lengths]
     .sort((a, b) => b[0] - a[0])
-    .map(([len, winners]) => {
-      const networkAt = new Map<number, number>([...winners].map(([network, position]) => [position, network]));
-      return { mask: maskOf(len), winners: SortedIndex.build(routes.length, (i) => networkAt.get(i)) };
-    });
+    .map(([len, winners]) => ({ mask: maskOf(len), winners: SortedIndex.of([...winners.keys()], [...winners.values()]) }));
   return { length: routes.length, byLength };
 }
 

@@ -12,20 +12,26 @@ export class SortedIndex {
 
   /** Indexes positions 0..n-1 by keyAt(i); positions without a key are left out. */
   static build(n: number, keyAt: (position: number) => number | undefined): SortedIndex {
-    const keyOf = new Float64Array(n);
-    const order: number[] = [];
+    const keys: number[] = [];
+    const positions: number[] = [];
     for (let i = 0; i < n; i++) {
       const k = keyAt(i);
       if (k === undefined) continue;
-      keyOf[i] = k;
-      order.push(i);
+      keys.push(k);
+      positions.push(i);
     }
-    order.sort((a, b) => keyOf[a]! - keyOf[b]! || a - b);
+    return SortedIndex.of(keys, positions);
+  }
+
+  /** Indexes the given (key, position) pairs. */
+  static of(keyList: readonly number[], positionList: readonly number[]): SortedIndex {
+    const order = Array.from(keyList, (_, j) => j);
+    order.sort((a, b) => keyList[a]! - keyList[b]! || positionList[a]! - positionList[b]!);
     const keys = new Float64Array(order.length);
     const positions = new Int32Array(order.length);
     for (let j = 0; j < order.length; j++) {
-      keys[j] = keyOf[order[j]!]!;
-      positions[j] = order[j]!;
+      keys[j] = keyList[order[j]!]!;
+      positions[j] = positionList[order[j]!]!;
     }
     return new SortedIndex(keys, positions);
   }

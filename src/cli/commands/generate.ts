@@ -39,7 +39,9 @@ export function generateCommand(ctx: Context, opts: GenerateOptions): void {
     try {
       ctx.writeFile(resolve(ctx.cwd, opts.output), text);
     } catch (error) {
-      throw usage(`cannot write ${opts.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "its directory does not exist" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (error as Error).message;
+      throw usage(`cannot write ${opts.output}: ${why}`);
     }
     const pods = shape.nodes * shape.podsPerNode;
     ctx.stderr.write(`wrote ${opts.output}: ${shape.nodes} nodes, ${pods} pods, ${shape.services} services × ${shape.endpoints} endpoints (${format.toUpperCase()}, ${(text.length / 1048576).toFixed(1)} MB)\n`);
@@ -56,15 +58,18 @@ function shapeOf(opts: GenerateOptions): Shape {
     base = SIZES[opts.size.toUpperCase() as keyof typeof SIZES];
     if (!base) throw usage(`--size ${opts.size}: the size must be S, M or L`, sizesHint());
   }
+  // Every problem with the flags at once, as the loader reports every problem with a file.
+  const problems: ExitError[] = [];
   const missing = FIELDS.filter(([key]) => opts[key] === undefined && !base).map(([, flag]) => flag);
-  if (missing.length > 0) throw usage(`generate needs ${missing.join(", ")} (or --size S|M|L)`, sizesHint());
+  if (missing.length > 0) problems.push(usage(`generate needs ${missing.join(", ")} (or --size S|M|L)`, sizesHint()));
   const shape = { ...base } as Shape;
   for (const [key, flag] of FIELDS) {
     const text = opts[key];
     if (text === undefined) continue;
-    if (!/^[0-9]+$/.test(text)) throw usage(`${flag} ${text}: must be a whole number`);
+    if (!/^[0-9]+$/.test(text)) problems.push(usage(`${flag} ${text}: must be a whole number`));
     shape[key] = Number(text);
   }
+  if (problems.length > 0) throw new ExitError(2, "", problems.flatMap((p) => p.diagnostics));
   return shape;
 }
 

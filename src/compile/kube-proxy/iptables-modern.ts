@@ -9,7 +9,7 @@ import type { KubeProxyFeatures } from "./features.js";
 import { MASQ_MARK, REJECT, comment, ctstate, dstLocal, host, jumpTo, l4, mark, net, proto, rule, srcLocal } from "./rules.js";
 import { type EndpointInfo, type PortInfo, portInfos, totalEndpoints } from "./service-ports.js";
 import { sharedChain } from "./shared-chains.js";
-import { clusterWideChains, endpointRules, internalMasqRule, sharedRules, toEndpointRules, usesClusterChain } from "./modern-chains.js";
+import { type SharedRules, clusterWideChains, endpointRules, internalMasqRule, sharedRulesOf, toEndpointRules, usesClusterChain } from "./modern-chains.js";
 
 const KP = { by: "kube-proxy" as const };
 
@@ -19,9 +19,13 @@ export function writeModernIptables(rs: RuleSet, cluster: Cluster, node: Node, f
   const infos = portInfos(cluster, f.minor);
   const large = f.largeClusterMode && totalEndpoints(infos) > 1000;
   rs.layer("nat", clusterWideChains(cluster, infos, large));
-  for (const info of infos) writeServicePort(rs, cluster, node, info, f, large);
-  rs.append("nat", "KUBE-SERVICES", rule({ matches: [comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"), dstLocal], target: jumpTo("KUBE-NODEPORTS") }, KP));
+  const shared = sharedRulesOf(infos);
+  for (let i = 0; i < infos.length; i++) writeServicePort(rs, cluster, node, infos[i]!, shared[i]!, f, large);
+  rs.append("nat", "KUBE-SERVICES", TO_NODEPORTS);
 }
+
+/** The last rule of KUBE-SERVICES, the same object on every node (so identical lists can be shared). */
+const TO_NODEPORTS: Rule = Object.freeze(rule({ matches: [comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"), dstLocal], target: jumpTo("KUBE-NODEPORTS") }, KP));
 
 /** Jump rules, each inserted at the top unless already present, in kube-proxy's order (§2.2). */
 function writeJumps(rs: RuleSet, f: KubeProxyFeatures): void {
@@ -85,11 +89,10 @@ export function localnetRule(): Rule {
   );
 }
 
-function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortInfo, f: KubeProxyFeatures, large: boolean): void {
+function writeServicePort(rs: RuleSet, cluster: Cluster, node: Node, info: PortInfo, shared: SharedRules, f: KubeProxyFeatures, large: boolean): void {
   const { svc, port, name, proto: p } = info;
   const origin = info.origin;
-  // What every node shares: the chain names and the rules that do not depend on the node.
-  const shared = sharedRules(info);
+  // `shared`: the chain names and the rules that do not depend on the node.
   const svcChain = info.svcChain;
   const { svlChain, extChain, fwChain } = shared;
   const all = info.endpoints;

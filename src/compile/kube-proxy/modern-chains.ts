@@ -56,22 +56,23 @@ export interface SharedRules {
   noEndpoints?: Rule;
 }
 
-const sharedByPort = new WeakMap<PortInfo, SharedRules>();
+const sharedByCluster = new WeakMap<readonly PortInfo[], SharedRules[]>();
 
-export function sharedRules(info: PortInfo): SharedRules {
-  let shared = sharedByPort.get(info);
-  if (!shared) {
-    shared = {
+/** The shared part of every port, in the order of `infos` (built by the first node compiled). */
+export function sharedRulesOf(infos: readonly PortInfo[]): SharedRules[] {
+  let list = sharedByCluster.get(infos);
+  if (!list) {
+    list = infos.map((info) => ({
       svlChain: chainName("KUBE-SVL-", info.hash),
       extChain: chainName("KUBE-EXT-", info.hash),
       fwChain: chainName("KUBE-FW-", info.hash),
       dport: l4(info.proto, info.port.port),
       noLocalEndpoints: `${info.name} has no local endpoints`,
       noEndpointsComment: `${info.name} has no endpoints`,
-    };
-    sharedByPort.set(info, shared);
+    }));
+    sharedByCluster.set(infos, list);
   }
-  return shared;
+  return list;
 }
 
 /** First rule of the internal chain: masquerade what does not come from a pod (or everything with masqueradeAll). */

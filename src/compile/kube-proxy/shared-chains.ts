@@ -45,9 +45,15 @@ export function internLongChains(cluster: Cluster, tables: Tables): void {
       const key = `${table.name}\u0000${chain.name}`;
       let lists = byName.get(key);
       if (!lists) byName.set(key, (lists = []));
-      const same = lists.find((list) => list.length === chain.rules.length && list.every((r, i) => r === chain.rules[i]));
+      const same = lists.find((list) => sameRules(list, chain.rules));
       if (same) chain.rules = same;
       else if (lists.length < INTERN_KEEP) lists.push(Object.freeze(chain.rules) as Rule[]);
     }
   }
+}
+
+function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
