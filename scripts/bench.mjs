@@ -131,6 +131,22 @@ function scenarios() {
       target: size === "L" ? { ms: 7000 } : undefined,
     });
   }
+  if (sizes.includes("S")) {
+    // Issue 6: a 200-check CI suite on the 100-node cluster, every load-balancing path judged.
+    list.push({
+      name: "check S yaml: 200-check suite (every path)",
+      argv: () => {
+        const suite = join(work, "s.expect.yaml");
+        const r = spawnSync(process.execPath, [join(ROOT, "scripts", "bench-check-suite.mjs"), cluster("S", "yaml"), "-o", suite], { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`bench-check-suite: ${r.stderr}`);
+        return ["check", suite, "-f", cluster("S", "yaml")];
+      },
+      check: (out) => {
+        if (!/^200 passed, 0 failed$/m.test(out)) throw new Error(`the suite did not pass:\n${out.slice(-400)}`);
+      },
+      target: { ms: 2000 },
+    });
+  }
   return list;
 }
 

@@ -78,7 +78,9 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     const result = runFlow(world, input, { seed, chooser });
     const request = result.keyPackets.request ?? Infinity;
     const dns = chooser.made.findIndex((m) => m.packet >= request);
-    const run: Run = { result, observed: observe(result), made: chooser.made, dnsChoices: dns < 0 ? chooser.made.length : dns, paths: 0, probability: 0 };
+    const observed = observe(result);
+    const replay = chooser.made.map((m) => m.choice);
+    const run: Run = { result: withoutRecord(result, () => rerun(world, input, seed, replay, observed)), observed, made: chooser.made, dnsChoices: dns < 0 ? chooser.made.length : dns, paths: 0, probability: 0 };
     runs.push(run);
     return run;
   };
@@ -117,4 +119,34 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     }
   }
   return { runs, truncated };
+}
+
+/**
+ * The run's result without its captures and steps, which come back on first
+ * read by simulating the same choices again. A suite judges thousands of runs
+ * from their observations and prints few of them: holding every run's packets
+ * cost half a megabyte each, and the garbage collector's time with it.
+ */
+function withoutRecord(result: FlowResult, again: () => FlowResult): FlowResult {
+  let full: FlowResult | undefined;
+  const { packets: _packets, steps: _steps, ...rest } = result;
+  return {
+    ...rest,
+    get packets() {
+      return (full ??= again()).packets;
+    },
+    get steps() {
+      return (full ??= again()).steps;
+    },
+  };
+}
+
+/** The same run again (the simulation is deterministic given the seed and the choices); a different outcome is a bug. */
+function rerun(world: World, input: FlowInput, seed: number, script: readonly boolean[], expected: Observation): FlowResult {
+  const result = runFlow(world, input, { seed, chooser: new RecordingChooser(script) });
+  const again = observe(result);
+  if (judgedKey(again) !== judgedKey(expected)) {
+    throw new Error(`internal: simulating the same path twice gave different results (${judgedKey(expected)} then ${judgedKey(again)})`);
+  }
+  return result;
 }

@@ -80,16 +80,12 @@ function capturePoints(packets: readonly CapturedPacket[], request: number | und
 }
 
 function isIpv4(p: CapturedPacket): boolean {
-  return p.point.linkType === "RAW" || (p.frame[12] === 0x08 && p.frame[13] === 0x00);
+  return p.ip !== undefined;
 }
 
-/** The IPv4 source address straight from the header (no full decode: this runs for every path). */
+/** The IPv4 source address from the captured header (the bytes are never encoded for a passing path). */
 function sourceOf(p: CapturedPacket | undefined): Ip4 | undefined {
-  if (!p || !isIpv4(p)) return undefined;
-  const at = p.point.linkType === "RAW" ? 12 : 26;
-  const f = p.frame;
-  if (f.length < at + 4) return undefined;
-  return ((f[at]! << 24) | (f[at + 1]! << 16) | (f[at + 2]! << 8) | f[at + 3]!) >>> 0;
+  return p?.ip?.src;
 }
 
 export function backendLabel(server: { netns: string; ip: Ip4; port: number }): string {

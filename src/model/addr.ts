@@ -98,7 +98,14 @@ export function parseMac(text: string): Mac | undefined {
 }
 
 export function macBytes(mac: Mac): Uint8Array {
-  return Uint8Array.from(mac.split(":").map((h) => parseInt(h, 16)));
+  const out = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) out[i] = (hexDigit(mac.charCodeAt(3 * i)) << 4) | hexDigit(mac.charCodeAt(3 * i + 1));
+  return out;
+}
+
+/** A lower- or upper-case hex digit's value (a Mac is canonical, so nothing else reaches here). */
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
 export function macFromBytes(bytes: ArrayLike<number>): Mac {

@@ -2,6 +2,7 @@
 // JSON output is this type serialised; the text renderers read it too.
 
 import type { Origin } from "../netfilter/rule.js";
+import type { Ipv4Packet } from "../packet/ipv4.js";
 
 /** Where a capture was taken: an interface in a namespace (node, `ns/pod`, external host). */
 export interface CapturePoint {
@@ -21,6 +22,8 @@ export interface CapturedPacket {
   frame: Uint8Array;
   /** Which logical packet of the flow (the same number at every hop). */
   packet: number;
+  /** The IPv4 packet in `frame` (undefined for ARP), to read headers without decoding the bytes. */
+  ip: Ipv4Packet | undefined;
 }
 
 export type StepKind =

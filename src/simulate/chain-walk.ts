@@ -93,8 +93,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
         return { verdict: "REJECT", with: target.with, by: hit };
       case "MARK":
         c.hits.push(hit);
-        c.mark = ((c.mark & ~target.mask) ^ target.value) >>> 0;
-        c.setMark(c.mark);
+        c.setMark(((c.mark & ~target.mask) ^ target.value) >>> 0);
         continue;
       case "LOG":
         c.hits.push(hit);

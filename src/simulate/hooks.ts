@@ -111,36 +111,73 @@ function attachConntrack(net: Network, st: NsState, skb: Skb): void {
   skb.ctstate = "NEW";
 }
 
-function matchContext(net: Network, nsId: string, st: NsState, skb: Skb, devs: HookDevices, hits: RuleHit[]): WalkContext {
-  const conn = skb.ct?.conn;
-  const dnat = conn ? conn.reply.src !== conn.orig.dst || conn.reply.sport !== conn.orig.dport : false;
-  const snat = conn ? conn.reply.dst !== conn.orig.src || conn.reply.dport !== conn.orig.sport : false;
-  const ctx: MatchContext & WalkContext = {
-    ip: skb.ip,
-    mark: skb.mark,
-    ctstate: (skb.ctstate ?? "UNTRACKED") as CtState,
-    ctSnat: snat,
-    ctDnat: dnat,
-    ...(devs.in ? { inDev: devs.in } : {}),
-    ...(devs.out ? { outDev: devs.out } : {}),
-    ...(devs.physIn ? { physIn: devs.physIn } : {}),
-    ...(devs.physOut ? { physOut: devs.physOut } : {}),
-    isLocal: (ip) => net.isLocal(nsId, ip),
-    isBroadcast: (ip) => isBroadcastAddress(st.netns, ip),
-    chance: (p) => net.chooser.decide(p, `${nsId}`, skb.id),
-    inSet: (name, flags) => inSet(st, name, flags, skb.ip),
-    recent: (m) => recent(net, st, m, skb.ip),
-    hits,
-    setMark: (mark) => void (skb.mark = mark),
-  };
-  return ctx;
+/** What a rule can see of a packet at a hook (one per table walk; a class, since a walk runs for every packet at every hook). */
+class HookContext implements WalkContext {
+  readonly ctstate: CtState;
+  readonly ctSnat: boolean;
+  readonly ctDnat: boolean;
+  readonly inDev: string | undefined;
+  readonly outDev: string | undefined;
+  readonly physIn: string | undefined;
+  readonly physOut: string | undefined;
+
+  constructor(
+    private readonly net: Network,
+    private readonly nsId: string,
+    private readonly st: NsState,
+    private readonly skb: Skb,
+    devs: HookDevices,
+    readonly hits: RuleHit[],
+  ) {
+    const conn = skb.ct?.conn;
+    this.ctDnat = conn ? conn.reply.src !== conn.orig.dst || conn.reply.sport !== conn.orig.dport : false;
+    this.ctSnat = conn ? conn.reply.dst !== conn.orig.src || conn.reply.dport !== conn.orig.sport : false;
+    this.ctstate = (skb.ctstate ?? "UNTRACKED") as CtState;
+    this.inDev = devs.in || undefined;
+    this.outDev = devs.out || undefined;
+    this.physIn = devs.physIn || undefined;
+    this.physOut = devs.physOut || undefined;
+  }
+
+  get ip(): Ipv4Packet {
+    return this.skb.ip;
+  }
+
+  /** A MARK target earlier in the same walk is seen by later `-m mark` matches, as in the kernel. */
+  get mark(): number {
+    return this.skb.mark;
+  }
+
+  setMark(mark: number): void {
+    this.skb.mark = mark;
+  }
+
+  isLocal(ip: Ip4): boolean {
+    return this.net.isLocal(this.nsId, ip);
+  }
+
+  isBroadcast(ip: Ip4): boolean {
+    return isBroadcastAddress(this.st.netns, ip);
+  }
+
+  chance(p: number): boolean {
+    return this.net.chooser.decide(p, this.nsId, this.skb.id);
+  }
+
+  inSet(name: string, flags: ("src" | "dst")[]): boolean {
+    return inSet(this.st, name, flags, this.skb.ip);
+  }
+
+  recent(m: Parameters<MatchContext["recent"]>[0]): boolean {
+    return recent(this.net, this.st, m, this.skb.ip);
+  }
 }
 
 function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: Hook, skb: Skb, devs: HookDevices): Outcome {
   const t = st.netns.tables().get(table);
   if (!t) return { verdict: "ACCEPT", policy: true };
   const hits: RuleHit[] = [];
-  const outcome = walkChain(t, hook, matchContext(net, nsId, st, skb, devs, hits));
+  const outcome = walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits));
   for (const h of hits) {
     const text = saveRule(h.chain, h.rule);
     net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));

@@ -25,7 +25,7 @@ export function linkOf(net: Network, nsId: string, name: string): Link {
 export function devXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexthop: Ip4): void {
   switch (dev.kind) {
     case "loopback":
-      net.captureFrame(nsId, dev.name, "out", { src: "00:00:00:00:00:00", dst: "00:00:00:00:00:00", payload: net.withChecksums(skb) }, skb.id);
+      net.captureFrame(nsId, dev.name, "out", { src: "00:00:00:00:00:00", dst: "00:00:00:00:00:00", payload: skb.ip }, skb.id, skb);
       net.later(LATENCY.stack, () => ipRcv(net, nsId, dev, skb));
       return;
     case "vxlan":
@@ -80,7 +80,7 @@ function resolve(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: nu
 /** A frame leaves `dev`: capture it there, then hand it to whatever the device is connected to. */
 export function l2Xmit(net: Network, nsId: string, dev: Link, frame: EthernetFrame, skb: Skb | undefined): void {
   const id = skb?.id ?? net.current;
-  net.captureFrame(nsId, dev.name, "out", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, id);
+  net.captureFrame(nsId, dev.name, "out", frame, id, skb);
   if (dev.kind === "bridge") {
     bridgeTransmit(net, nsId, dev, frame, skb);
     return;
@@ -156,7 +156,7 @@ function underlayByMac(net: Network, mac: Mac): { netns: string; dev: string } |
 /** A frame arrives on `dev`. */
 export function l2Rcv(net: Network, nsId: string, dev: Link, frame: EthernetFrame, skb: Skb | undefined, id = skb?.id ?? net.current): void {
   net.current = id;
-  net.captureFrame(nsId, dev.name, "in", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, id);
+  net.captureFrame(nsId, dev.name, "in", frame, id, skb);
   if (dev.master) {
     bridgeInput(net, nsId, linkOf(net, nsId, dev.master), dev, frame, skb);
     return;
@@ -209,7 +209,7 @@ function bridgeInput(net: Network, nsId: string, br: Link, port: Link, frame: Et
   }
   const local = frame.dst === br.mac || (skb?.bridgePrerouted && net.isLocal(nsId, skb.ip.dst));
   if (local) {
-    net.captureFrame(nsId, br.name, "in", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, skb?.id ?? net.current);
+    net.captureFrame(nsId, br.name, "in", frame, skb?.id ?? net.current, skb);
     receiveUp(net, nsId, br, frame, skb);
     return;
   }
@@ -228,7 +228,7 @@ function bridgeInput(net: Network, nsId: string, br: Link, port: Link, frame: Et
  * is after br_netfilter's PREROUTING and before FORWARD.
  */
 function promiscuousCopy(net: Network, nsId: string, br: Link, frame: EthernetFrame, skb: Skb | undefined): void {
-  net.captureFrame(nsId, br.name, "in", skb ? { ...frame, payload: net.withChecksums(skb) } : frame, skb?.id ?? net.current);
+  net.captureFrame(nsId, br.name, "in", frame, skb?.id ?? net.current, skb);
 }
 
 /**
@@ -261,7 +261,7 @@ function bridgedDnat(net: Network, nsId: string, br: Link, port: Link, frame: Et
   const viaBridgeDevice = (mac: Mac): void => {
     const out = net.state(nsId).fdb.get(br.name)?.get(mac) ?? staticFdbPort(net, nsId, br, mac);
     // Sent through the bridge device with its own address, then re-bridged with the sender's restored (neigh_hh_bridge).
-    net.captureFrame(nsId, br.name, "out", { src: br.mac!, dst: mac, payload: net.withChecksums(skb) }, skb.id);
+    net.captureFrame(nsId, br.name, "out", { src: br.mac!, dst: mac, payload: skb.ip }, skb.id, skb);
     const bridged = { ...frame, dst: mac };
     if (out === undefined) {
       flood(net, nsId, br, port, bridged, skb);

@@ -5,7 +5,7 @@
 
 import type { Ip4 } from "../model/addr.js";
 import type { Netns, World } from "../model/kernel.js";
-import type { CapturedPacket, Step, StepKind } from "../model/trace.js";
+import type { CapturePoint, CapturedPacket, Step, StepKind } from "../model/trace.js";
 import type { Origin } from "../netfilter/rule.js";
 import { encodeFrame, type EthernetFrame } from "../packet/ethernet.js";
 import { encodeIp, type Ipv4Packet } from "../packet/ipv4.js";
@@ -120,12 +120,15 @@ export class Network {
     this.step("rule", netns, text, { hook, table, chain, ruleNumber: number, rule, ...(origin ? { origin } : {}) });
   }
 
-  captureFrame(netns: string, dev: string, direction: "in" | "out", frame: EthernetFrame, packet: number): void {
-    this.captures.push({ time: this.now, point: { netns, dev, linkType: "EN10MB" }, direction, frame: encodeFrame(frame), packet });
+  /** What tcpdump on `dev` sees of `frame`; with `skb`, the frame carries that packet with its checksums as offload leaves them. */
+  captureFrame(netns: string, dev: string, direction: "in" | "out", frame: EthernetFrame, packet: number, skb?: Skb): void {
+    const point: CapturePoint = { netns, dev, linkType: "EN10MB" };
+    const ip = skb ? skb.ip : frame.payload.kind === "ipv4" ? frame.payload : undefined;
+    this.captures.push(new Capture(this.now, point, direction, packet, ip, frame, skb ? partialOf(skb) : 0));
   }
 
-  captureRaw(netns: string, dev: string, direction: "in" | "out", ip: Ipv4Packet, packet: number): void {
-    this.captures.push({ time: this.now, point: { netns, dev, linkType: "RAW" }, direction, frame: encodeIp(ip), packet });
+  captureRaw(netns: string, dev: string, direction: "in" | "out", ip: Ipv4Packet, packet: number, skb?: Skb): void {
+    this.captures.push(new Capture(this.now, { netns, dev, linkType: "RAW" }, direction, packet, ip, undefined, skb ? partialOf(skb) : 0));
   }
 
   socketsOf(netns: string): Socket[] {
@@ -136,15 +139,57 @@ export class Network {
 
   /** The IP header as the capture would show it: checksum offload leaves TCP/UDP checksums partial until the wire. */
   withChecksums(skb: Skb): Ipv4Packet {
-    if (!skb.csumPartial) return skb.ip;
-    const ip = markPartial(skb.ip);
-    return skb.innerCsumPartial ? markInnerPartial(ip) : ip;
+    return withPartial(skb.ip, partialOf(skb));
   }
 
   isLocal(netns: string, ip: Ip4): boolean {
     const ns = this.ns(netns);
     if (ip >>> 24 === 127) return true;
     return ns.links.some((l) => l.addrs.some((a) => a.cidr.addr === ip));
+  }
+}
+
+const PARTIAL = 1;
+const INNER_PARTIAL = 2;
+
+function partialOf(skb: Skb): number {
+  return skb.csumPartial ? PARTIAL | (skb.innerCsumPartial ? INNER_PARTIAL : 0) : 0;
+}
+
+function withPartial(ip: Ipv4Packet, partial: number): Ipv4Packet {
+  if (!(partial & PARTIAL)) return ip;
+  const marked = markPartial(ip);
+  return partial & INNER_PARTIAL ? markInnerPartial(marked) : marked;
+}
+
+/**
+ * One captured packet. It keeps the packet and encodes the bytes on first
+ * read: a check judges thousands of paths from headers alone and prints few.
+ * Packets are immutable, so encoding later gives the bytes of capture time.
+ */
+class Capture implements CapturedPacket {
+  #bytes: Uint8Array | undefined;
+
+  constructor(
+    readonly time: number,
+    readonly point: CapturePoint,
+    readonly direction: "in" | "out",
+    readonly packet: number,
+    readonly ip: Ipv4Packet | undefined,
+    private readonly ether: EthernetFrame | undefined,
+    private readonly partial: number,
+  ) {}
+
+  get frame(): Uint8Array {
+    if (this.#bytes) return this.#bytes;
+    const ip = this.ip && withPartial(this.ip, this.partial);
+    if (!this.ether) return (this.#bytes = encodeIp(ip!));
+    return (this.#bytes = encodeFrame(ip ? { ...this.ether, payload: ip } : this.ether));
+  }
+
+  /** JSON.stringify sees the bytes (a getter is not an own property) and not the capture internals. */
+  toJSON(): object {
+    return { time: this.time, point: this.point, direction: this.direction, frame: this.frame, packet: this.packet };
   }
 }
 

@@ -39,7 +39,7 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
     return;
   }
   const inner: EthernetFrame = { src: dev.mac!, dst: neighbour.mac, payload: skb.ip };
-  net.captureFrame(nsId, dev.name, "out", { ...inner, payload: net.withChecksums(skb) }, skb.id);
+  net.captureFrame(nsId, dev.name, "out", inner, skb.id, skb);
   const fdb = vtepByMac(net.ns(nsId).fdb, dev.name, neighbour.mac);
   if (!fdb) {
     net.step("drop", nsId, `${dev.name}: no FDB entry for ${neighbour.mac}`, { dev: dev.name });
@@ -93,7 +93,7 @@ function stripPartial(ip: Ipv4Packet): Ipv4Packet {
 }
 
 export function tunXmit(net: Network, nsId: string, dev: Link, skb: Skb): void {
-  net.captureRaw(nsId, dev.name, "out", net.withChecksums(skb), skb.id);
+  net.captureRaw(nsId, dev.name, "out", skb.ip, skb.id, skb);
   const remote = net.world.leaseOwner(skb.ip.dst);
   const nic = net.ns(nsId).links.find((l) => l.kind === "ether");
   const local = nic?.addrs[0]?.cidr.addr;
