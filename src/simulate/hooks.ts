@@ -11,7 +11,7 @@
 // nf_nat_packet() does.
 
 import { type Ip4, formatIp4, parseIp4 } from "../model/addr.js";
-import type { TableName } from "../netfilter/rule.js";
+import type { Rule, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Outcome, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
@@ -179,11 +179,22 @@ function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: H
   const hits: RuleHit[] = [];
   const outcome = walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits));
   for (const h of hits) {
-    const text = saveRule(h.chain, h.rule);
+    const text = ruleText(h.chain, h.rule);
     net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));
   }
   if (outcome.verdict === "DROP" && outcome.policy) net.step("drop", nsId, `${table} ${hook} policy DROP`, { hook, table, chain: hook });
   return outcome;
+}
+
+/** iptables-save's line for a rule, made once per rule: the same rules match packet after packet, node after node. */
+const savedRules = new WeakMap<Rule, { chain: string; text: string }>();
+
+function ruleText(chain: string, rule: Rule): string {
+  const known = savedRules.get(rule);
+  if (known?.chain === chain) return known.text;
+  const text = saveRule(chain, rule);
+  savedRules.set(rule, { chain, text });
+  return text;
 }
 
 function describeHit(h: RuleHit): string {
