@@ -24,6 +24,11 @@ export interface CapturedPacket {
   packet: number;
   /** The IPv4 packet in `frame` (undefined for ARP), to read headers without decoding the bytes. */
   ip: Ipv4Packet | undefined;
+  /**
+   * A copy a bridge or the underlay switch flooded to this port (a broadcast, or an unknown
+   * destination) rather than forwarded there by its FDB: the ARP request every other pod sees.
+   */
+  flooded: boolean;
 }
 
 export type StepKind =

@@ -139,8 +139,9 @@ function floodUnderlay(net: Network, nsId: string, frame: EthernetFrame, id: num
   const others = hosts.filter((h) => h.netns !== nsId && h !== target && h.netns !== target?.netns);
   // Beyond the limit the copies are left out (documented); the flow itself is the same either way.
   if (others.length === 0 || hosts.length > FLOOD_LIMIT) return;
+  const copy = net.floodCopy(frame);
   net.later(LATENCY.wire, () => {
-    for (const h of others) net.captureFrame(h.netns, h.dev, "in", frame, id);
+    for (const h of others) net.captureFrame(h.netns, h.dev, "in", copy, id);
   });
 }
 
@@ -284,9 +285,10 @@ function staticFdbPort(net: Network, nsId: string, br: Link, mac: Mac): string |
 function flood(net: Network, nsId: string, br: Link, from: Link, frame: EthernetFrame, skb: Skb | undefined): void {
   const ns = net.ns(nsId);
   // Flooding includes the port it came from only in hairpin mode (a pod sees its own ARP request again).
+  const copy = net.floodCopy(frame);
   for (const port of ns.links.filter((l) => l.master === br.name)) {
     if (port.name === from.name && !port.bridgePort?.hairpin) continue;
-    forwardToPort(net, nsId, br, from, port.name, frame, skb);
+    forwardToPort(net, nsId, br, from, port.name, copy, skb);
   }
   if (frame.dst === BROADCAST) {
     net.captureFrame(nsId, br.name, "in", frame, skb?.id ?? net.current);
@@ -306,7 +308,9 @@ function forwardToPort(net: Network, nsId: string, br: Link, from: Link, outName
     if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
     const post = runHook(net, nsId, "POSTROUTING", skb, { in: br.name, out: br.name, physIn: from.name, physOut: out.name });
     if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
+    const flooded = net.isFloodCopy(frame);
     frame = { ...frame, payload: skb.ip };
+    if (flooded) frame = net.floodCopy(frame);
   }
   l2Xmit(net, nsId, out, frame, skb);
 }
@@ -318,5 +322,6 @@ function bridgeTransmit(net: Network, nsId: string, br: Link, frame: EthernetFra
   const port = frame.dst === BROADCAST ? undefined : st.fdb.get(br.name)?.get(frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
   const ports = port ? [port] : net.ns(nsId).links.filter((l) => l.master === br.name).map((l) => l.name);
   // An unknown destination or a broadcast is flooded to every port (br_flood).
-  for (const name of ports) l2Xmit(net, nsId, linkOf(net, nsId, name), frame, skb);
+  const out = port ? frame : net.floodCopy(frame);
+  for (const name of ports) l2Xmit(net, nsId, linkOf(net, nsId, name), out, skb);
 }

@@ -124,11 +124,25 @@ export class Network {
   captureFrame(netns: string, dev: string, direction: "in" | "out", frame: EthernetFrame, packet: number, skb?: Skb): void {
     const point: CapturePoint = { netns, dev, linkType: "EN10MB" };
     const ip = skb ? skb.ip : frame.payload.kind === "ipv4" ? frame.payload : undefined;
-    this.captures.push(new Capture(this.now, point, direction, packet, ip, frame, skb ? partialOf(skb) : 0));
+    this.captures.push(new Capture(this.now, point, direction, packet, ip, frame, skb ? partialOf(skb) : 0, this.floodCopies.has(frame)));
   }
 
   captureRaw(netns: string, dev: string, direction: "in" | "out", ip: Ipv4Packet, packet: number, skb?: Skb): void {
-    this.captures.push(new Capture(this.now, { netns, dev, linkType: "RAW" }, direction, packet, ip, undefined, skb ? partialOf(skb) : 0));
+    this.captures.push(new Capture(this.now, { netns, dev, linkType: "RAW" }, direction, packet, ip, undefined, skb ? partialOf(skb) : 0, false));
+  }
+
+  private readonly floodCopies = new WeakSet<EthernetFrame>();
+
+  /** The frame as a bridge or switch floods it to a port (broadcast, unknown destination): its captures say so. */
+  floodCopy(frame: EthernetFrame): EthernetFrame {
+    if (this.floodCopies.has(frame)) return frame;
+    const copy = { ...frame };
+    this.floodCopies.add(copy);
+    return copy;
+  }
+
+  isFloodCopy(frame: EthernetFrame): boolean {
+    return this.floodCopies.has(frame);
   }
 
   socketsOf(netns: string): Socket[] {
@@ -178,6 +192,7 @@ class Capture implements CapturedPacket {
     readonly ip: Ipv4Packet | undefined,
     private readonly ether: EthernetFrame | undefined,
     private readonly partial: number,
+    readonly flooded: boolean,
   ) {}
 
   get frame(): Uint8Array {
@@ -189,7 +204,7 @@ class Capture implements CapturedPacket {
 
   /** JSON.stringify sees the bytes (a getter is not an own property) and not the capture internals. */
   toJSON(): object {
-    return { time: this.time, point: this.point, direction: this.direction, frame: this.frame, packet: this.packet };
+    return { time: this.time, point: this.point, direction: this.direction, frame: this.frame, packet: this.packet, flooded: this.flooded };
   }
 }
 

@@ -8,6 +8,7 @@ import { formatIp4 } from "../../model/addr.js";
 import type { Cluster } from "../../model/cluster.js";
 import type { Trace } from "../../model/trace.js";
 import { compileFilter, FilterError, type PacketFilter } from "../../packet/filter.js";
+import { podByKey } from "../../load/cluster-index.js";
 import { absoluteMicros, type CaptureView, groupCaptures, printCapture } from "../../render/capture-blocks.js";
 import { writePcap } from "../../render/pcap.js";
 import { captureSummary, listeningBanner, type TcpdumpOptions } from "../../render/tcpdump.js";
@@ -67,11 +68,18 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   }
   const result = runFlow(world, input, { seed });
   const trace = toTrace(cluster, target, result);
-  const views = selectViews(cluster, groupCaptures(trace.packets), opts.on, opts.interface);
-  if (opts.pcap) writePcaps(ctx, opts.pcap, views, filter);
-  if (opts.output === "json") ctx.stdout.write(JSON.stringify(traceJson(trace, views, result.keyPackets), null, 2) + "\n");
+  const all = selectViews(cluster, groupCaptures(trace.packets), opts.on, opts.interface);
+  // Without --on, interfaces that only saw flooded copies (every pod on a bridge sees each ARP
+  // request) are not on the flow's path: counted, not printed. --pcap and JSON keep them.
+  const flooded = opts.on || opts.interface ? [] : all.filter((v) => v.packets.every((p) => p.flooded));
+  const views = flooded.length ? all.filter((v) => !flooded.includes(v)) : all;
+  if (opts.pcap) writePcaps(ctx, opts.pcap, all, filter);
+  if (opts.output === "json") ctx.stdout.write(JSON.stringify(traceJson(trace, all, result.keyPackets), null, 2) + "\n");
   else if (opts.on && opts.interface) printSingleInterface(ctx, views, tcpdump, filter, world);
-  else printText(ctx, cluster, target, result, trace, views, tcpdump, filter, world);
+  else {
+    printText(ctx, cluster, target, result, trace, views, tcpdump, filter, world);
+    if (flooded.length) ctx.stdout.write(floodedSummary(cluster, flooded));
+  }
   if (trace.verdict !== "delivered") throw new ExitError(1);
 }
 
@@ -128,6 +136,24 @@ function printText(ctx: Context, cluster: Cluster, target: FlowTarget, r: FlowRe
     if (count === 0) continue;
     ctx.stdout.write(`\n${paint.bold(`--- ${view.point.netns} ${view.point.dev} ---`)}\n${lines}`);
   }
+}
+
+/** One line for the interfaces left out: how many, on which hosts (a pod counts with its node), and how to see one. */
+function floodedSummary(cluster: Cluster, views: CaptureView[]): string {
+  const hostOf = (netns: string): string => {
+    if (!netns.includes("/")) return netns;
+    const pod = podByKey(cluster, netns);
+    return pod ? pod.node : netns;
+  };
+  const perHost = new Map<string, number>();
+  for (const v of views) perHost.set(hostOf(v.point.netns), (perHost.get(hostOf(v.point.netns)) ?? 0) + 1);
+  const isNode = (host: string) => cluster.nodes.some((x) => x.name === host);
+  const hosts = [...perHost].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const singles = hosts.filter(([, n]) => n === 1).map(([host]) => host);
+  const listed = singles.length > 3 ? hosts.filter(([, n]) => n > 1) : hosts;
+  const parts = listed.map(([host, n]) => `${n} on ${host}${n > 1 && isNode(host) ? " and its pods" : ""}`);
+  if (singles.length > 3) parts.push(`1 on each of ${singles.length} other hosts`);
+  return `\n${views.length} more interface${views.length === 1 ? "" : "s"} saw only flooded copies of broadcasts (the ARP requests every bridge port and underlay host sees), not printed: ${parts.join(", ")}; --on HOST -i IFACE prints one, --pcap and -o json keep them all.\n`;
 }
 
 function writePcaps(ctx: Context, dir: string, views: CaptureView[], filter: PacketFilter | undefined): void {
