@@ -188,8 +188,17 @@ export interface Netns {
   node?: string;
 }
 
+/** Links by name per namespace: compiled once, looked up for every packet at every hop. */
+const linkIndex = new WeakMap<Link[], { size: number; byName: Map<string, Link> }>();
+
 export function linkByName(ns: Netns, name: string): Link | undefined {
-  return ns.links.find((l) => l.name === name);
+  let index = linkIndex.get(ns.links);
+  if (index?.size !== ns.links.length) {
+    const byName = new Map<string, Link>();
+    for (const l of ns.links) if (!byName.has(l.name)) byName.set(l.name, l);
+    linkIndex.set(ns.links, (index = { size: ns.links.length, byName }));
+  }
+  return index.byName.get(name);
 }
 
 /**

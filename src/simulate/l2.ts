@@ -3,7 +3,7 @@
 // segment between nodes. Tunnel devices are in tunnel.ts.
 
 import { type Ip4, formatIp4, type Mac } from "../model/addr.js";
-import type { Link } from "../model/kernel.js";
+import { type Link, linkByName } from "../model/kernel.js";
 import type { ArpPacket } from "../packet/arp.js";
 import type { EthernetFrame } from "../packet/ethernet.js";
 import { runHook } from "./hooks.js";
@@ -16,7 +16,7 @@ import { tunXmit, vxlanXmit } from "./tunnel.js";
 const BROADCAST: Mac = "ff:ff:ff:ff:ff:ff";
 
 export function linkOf(net: Network, nsId: string, name: string): Link {
-  const link = net.ns(nsId).links.find((l) => l.name === name);
+  const link = linkByName(net.ns(nsId), name);
   if (!link) throw new Error(`internal: no device ${name} in ${nsId}`);
   return link;
 }
@@ -179,13 +179,14 @@ function receiveUp(net: Network, nsId: string, dev: Link, frame: EthernetFrame, 
 }
 
 function arpRcv(net: Network, nsId: string, dev: Link, arp: ArpPacket): void {
-  const st = net.state(nsId);
   if (arp.op === "reply") {
-    st.learnNeighbour(dev.name, arp.senderIp, arp.senderMac);
+    net.state(nsId).learnNeighbour(dev.name, arp.senderIp, arp.senderMac);
     return;
   }
+  // A request for someone else changes nothing here (arp_process: no neighbour entry for the asker).
   const owns = dev.addrs.some((a) => a.cidr.addr === arp.targetIp);
   if (!owns) return;
+  const st = net.state(nsId);
   st.learnNeighbour(dev.name, arp.senderIp, arp.senderMac, "STALE");
   net.advance(LATENCY.stack);
   const reply: ArpPacket = { kind: "arp", op: "reply", senderMac: dev.mac!, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };

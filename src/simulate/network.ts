@@ -52,9 +52,14 @@ export class Network {
     readonly chooser: Chooser,
   ) {}
 
+  private readonly namespaces = new Map<string, Netns>();
+
   ns(id: string): Netns {
-    const ns = this.world.netns(id);
+    let ns = this.namespaces.get(id);
+    if (ns) return ns;
+    ns = this.world.netns(id);
     if (!ns) throw new Error(`internal: unknown namespace ${id}`);
+    this.namespaces.set(id, ns);
     return ns;
   }
 
