@@ -28,9 +28,13 @@ export interface WalkContext extends MatchContext {
 
 const MAX_DEPTH = 64;
 
+// A builtin chain's policy is the outcome of most walks: shared, never mutated.
+const ACCEPT_BY_POLICY: Outcome = Object.freeze({ verdict: "ACCEPT", policy: true });
+const DROP_BY_POLICY: Outcome = Object.freeze({ verdict: "DROP", policy: true });
+
 export function walkChain(table: Table, builtin: string, c: WalkContext): Outcome {
   const start = table.chains.get(builtin);
-  if (!start) return { verdict: "ACCEPT", policy: true };
+  if (!start) return ACCEPT_BY_POLICY;
   const stack: { chain: Chain; index: number }[] = [];
   let chain = start;
   let index = 0;
@@ -42,7 +46,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
       const back = stack.pop();
       if (!back) {
         const policy = start.policy ?? "ACCEPT";
-        return policy === "DROP" ? { verdict: "DROP", policy: true } : { verdict: "ACCEPT", policy: true };
+        return policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
       }
       chain = back.chain;
       index = back.index;
@@ -76,7 +80,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
         const back = stack.pop();
         if (!back) {
           const policy = start.policy ?? "ACCEPT";
-          return policy === "DROP" ? { verdict: "DROP", policy: true, by: hit } : { verdict: "ACCEPT", policy: true };
+          return policy === "DROP" ? { verdict: "DROP", policy: true, by: hit } : ACCEPT_BY_POLICY;
         }
         chain = back.chain;
         index = back.index;

@@ -41,6 +41,7 @@ export class UnsupportedRule extends Error {
 }
 
 const PROTO_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, sctp: 132, all: 0 };
+const DIGITS = /^\d+$/;
 
 function protoOf(ip: Ipv4Packet): string {
   return ip.payload.kind === "ipv4" ? "ipencap" : ip.payload.kind;
@@ -48,13 +49,21 @@ function protoOf(ip: Ipv4Packet): string {
 
 function ifaceMatches(m: IfaceMatch, dev: string | undefined): boolean {
   if (dev === undefined) return m.neg; // no interface at this hook: the match fails (negation holds)
-  const hit = m.name.endsWith("+") ? dev.startsWith(m.name.slice(0, -1)) : dev === m.name;
+  const hit = m.name.endsWith("+") ? hasPrefix(dev, m.name, m.name.length - 1) : dev === m.name;
   return hit !== m.neg;
 }
 
-function ports(ip: Ipv4Packet): { sport: number; dport: number } | undefined {
+/** `dev` starts with the first `n` characters of `name` (iptables' `veth+` wildcard), without slicing per packet. */
+function hasPrefix(dev: string, name: string, n: number): boolean {
+  if (dev.length < n) return false;
+  for (let i = 0; i < n; i++) if (dev.charCodeAt(i) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The packet's ports, when it has them (TCP, UDP). */
+function ports(ip: Ipv4Packet): { readonly sport: number; readonly dport: number } | undefined {
   const p = ip.payload;
-  return p.kind === "tcp" || p.kind === "udp" ? { sport: p.sport, dport: p.dport } : undefined;
+  return p.kind === "tcp" || p.kind === "udp" ? p : undefined;
 }
 
 /** The header part of a rule: -s, -d, -i, -o, -p. */
@@ -66,8 +75,9 @@ export function headerMatches(rule: Rule, c: MatchContext): boolean {
   if (rule.proto && rule.proto.name !== "all") {
     const want = rule.proto.name;
     const number = PROTO_NUMBERS[want];
-    const hit = /^\d+$/.test(want) ? Number(want) === PROTO_NUMBERS[protoOf(c.ip)] : want === protoOf(c.ip);
-    if (number === undefined && !/^\d+$/.test(want)) throw new UnsupportedRule(`protocol ${want}`, rule);
+    const numeric = DIGITS.test(want);
+    const hit = numeric ? Number(want) === PROTO_NUMBERS[protoOf(c.ip)] : want === protoOf(c.ip);
+    if (number === undefined && !numeric) throw new UnsupportedRule(`protocol ${want}`, rule);
     if (hit === rule.proto.neg) return false;
   }
   return true;
@@ -125,31 +135,27 @@ export function matchMatches(m: Match, rule: Rule, c: MatchContext): boolean {
   throw new UnsupportedRule(`the match -m ${(m as { m: string }).m}`, rule);
 }
 
+const ADDRESS_TYPES = ["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"];
+
+/** The one type of an address this tool's namespaces can give it (the kernel's inet_addr_type for these cases). */
+function addressType(ip: Ip4, c: MatchContext): string {
+  if (c.isLocal(ip)) return "LOCAL";
+  if (c.isBroadcast(ip)) return "BROADCAST";
+  return ip >>> 28 === 0xe ? "MULTICAST" : "UNICAST";
+}
+
 function addrtype(m: Extract<Match, { m: "addrtype" }>, c: MatchContext): boolean {
-  const typeOf = (ip: Ip4): string[] => {
-    const types: string[] = [];
-    if (c.isLocal(ip)) types.push("LOCAL");
-    else if (c.isBroadcast(ip)) types.push("BROADCAST");
-    else if (ip >>> 28 === 0xe) types.push("MULTICAST");
-    else types.push("UNICAST");
-    return types;
-  };
-  for (const [which, ip] of [[m.src, c.ip.src], [m.dst, c.ip.dst]] as const) {
+  for (let side = 0; side < 2; side++) {
+    const which = side === 0 ? m.src : m.dst;
     if (!which) continue;
-    const actual = typeOf(ip);
-    for (const t of which.types) {
-      if (!["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"].includes(t)) throw new UnsupportedRule(`addrtype ${t}`, { matches: [m] });
-    }
-    const hit = which.types.some((t) => actual.includes(t));
+    for (const t of which.types) if (!ADDRESS_TYPES.includes(t)) throw new UnsupportedRule(`addrtype ${t}`, { matches: [m] });
+    const hit = which.types.includes(addressType(side === 0 ? c.ip.src : c.ip.dst, c));
     if (hit === which.neg) return false;
   }
   return true;
 }
 
 function ctstateMatches(states: string[], c: MatchContext): boolean {
-  return states.some((s) => {
-    if (s === "SNAT") return c.ctSnat;
-    if (s === "DNAT") return c.ctDnat;
-    return s === c.ctstate;
-  });
+  for (const s of states) if (s === "SNAT" ? c.ctSnat : s === "DNAT" ? c.ctDnat : s === c.ctstate) return true;
+  return false;
 }

@@ -10,6 +10,7 @@ import type { Origin } from "../netfilter/rule.js";
 import { encodeFrame, type EthernetFrame } from "../packet/ethernet.js";
 import { encodeIp, type Ipv4Packet } from "../packet/ipv4.js";
 import { SeededRandom } from "./rng.js";
+import { localAddressDev } from "./routing.js";
 import { NsState, type Skb } from "./state.js";
 import type { Socket } from "./sockets.js";
 
@@ -162,9 +163,7 @@ export class Network {
   }
 
   isLocal(netns: string, ip: Ip4): boolean {
-    const ns = this.ns(netns);
-    if (ip >>> 24 === 127) return true;
-    return ns.links.some((l) => l.addrs.some((a) => a.cidr.addr === ip));
+    return ip >>> 24 === 127 || localAddressDev(this.ns(netns), ip) !== undefined;
   }
 }
 

@@ -3,7 +3,7 @@
 // and metric; and source address selection (inet_select_addr).
 
 import { broadcastOf, contains, type Ip4, maskOf } from "../model/addr.js";
-import type { Link, Netns, Route } from "../model/kernel.js";
+import { type Link, linkByName, type Netns, type Route } from "../model/kernel.js";
 import { SortedIndex } from "./sorted-index.js";
 
 export type RouteResult =
@@ -12,26 +12,55 @@ export type RouteResult =
   | { type: "unicast"; route: Route; dev: Link; nexthop: Ip4 }
   | { type: "unreachable" };
 
+/**
+ * A namespace's addresses by value, built once per link list (links and their addresses are fixed
+ * once compiled): every packet at every hop asks whether an address is local or a broadcast.
+ */
+interface AddressIndex {
+  loopback: Link | undefined;
+  /** Address → the first link holding it. */
+  local: Map<Ip4, Link>;
+  /** Subnet broadcast → the first link with an address whose broadcast it is (any prefix length). */
+  broadcastDev: Map<Ip4, Link>;
+  /** Broadcasts of addresses with a prefix shorter than /31 (a /31 or /32 has none). */
+  broadcasts: Set<Ip4>;
+}
+
+const addressIndexes = new WeakMap<readonly Link[], AddressIndex>();
+
+function addressIndex(ns: Netns): AddressIndex {
+  let index = addressIndexes.get(ns.links);
+  if (index) return index;
+  index = { loopback: undefined, local: new Map(), broadcastDev: new Map(), broadcasts: new Set() };
+  for (const l of ns.links) {
+    if (l.kind === "loopback" && !index.loopback) index.loopback = l;
+    for (const a of l.addrs) {
+      if (!index.local.has(a.cidr.addr)) index.local.set(a.cidr.addr, l);
+      const b = broadcastOf(a.cidr);
+      if (!index.broadcastDev.has(b)) index.broadcastDev.set(b, l);
+      if (a.cidr.len < 31) index.broadcasts.add(b);
+    }
+  }
+  addressIndexes.set(ns.links, index);
+  return index;
+}
+
 export function localAddressDev(ns: Netns, ip: Ip4): Link | undefined {
-  if (ip >>> 24 === 127) return ns.links.find((l) => l.kind === "loopback");
-  return ns.links.find((l) => l.addrs.some((a) => a.cidr.addr === ip));
+  const index = addressIndex(ns);
+  return ip >>> 24 === 127 ? index.loopback : index.local.get(ip);
 }
 
 export function isBroadcastAddress(ns: Netns, ip: Ip4): boolean {
-  if (ip === 0xffffffff) return true;
-  return ns.links.some((l) => l.addrs.some((a) => a.cidr.len < 31 && broadcastOf(a.cidr) === ip));
+  return ip === 0xffffffff || addressIndex(ns).broadcasts.has(ip);
 }
 
 export function routeLookup(ns: Netns, dst: Ip4): RouteResult {
   const local = localAddressDev(ns, dst);
   if (local) return { type: "local", dev: local.name };
-  if (isBroadcastAddress(ns, dst)) {
-    const dev = ns.links.find((l) => l.addrs.some((a) => broadcastOf(a.cidr) === dst));
-    return { type: "broadcast", dev: dev?.name ?? "lo" };
-  }
+  if (isBroadcastAddress(ns, dst)) return { type: "broadcast", dev: addressIndex(ns).broadcastDev.get(dst)?.name ?? "lo" };
   const best = ns.routes.length >= FIB_INDEX_MIN ? indexedBest(ns.routes, dst) : bestRoute(ns.routes, dst);
   if (!best || best.type !== "unicast") return { type: "unreachable" };
-  const dev = ns.links.find((l) => l.name === best!.dev);
+  const dev = linkByName(ns, best.dev);
   if (!dev || !dev.flags.includes("UP")) return { type: "unreachable" };
   return { type: "unicast", route: best, dev, nexthop: best.gateway ?? dst };
 }
