@@ -3,8 +3,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Route } from "../model/kernel.js";
-import { bestRoute, indexedBest } from "./routing.js";
+import { broadcastOf } from "../model/addr.js";
+import type { Link, Netns, Route } from "../model/kernel.js";
+import { bestRoute, indexedBest, isBroadcastAddress, localAddressDev } from "./routing.js";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -34,6 +35,29 @@ test("random routing tables: the indexed lookup is the linear lookup", () => {
     for (let q = 0; q < 50; q++) {
       const dst = (bases[Math.floor(r() * bases.length)]! + Math.floor(r() * 2 ** 20)) >>> 0;
       assert.equal(indexedBest(routes, dst), bestRoute(routes, dst));
+    }
+  }
+});
+
+test("random namespaces: the address index answers as scanning the links in order does", () => {
+  const r = rng(9);
+  for (let t = 0; t < 200; t++) {
+    const links: Link[] = [];
+    for (let i = 0, n = 1 + Math.floor(r() * 12); i < n; i++) {
+      const addrs = [];
+      for (let k = 0, m = Math.floor(r() * 3); k < m; k++) {
+        const len = [8, 16, 24, 24, 30, 31, 32][Math.floor(r() * 7)]!;
+        addrs.push({ cidr: { addr: (0x0a000000 + Math.floor(r() * 1024)) >>> 0, len } });
+      }
+      links.push({ name: `d${i}`, kind: i === 0 && r() < 0.7 ? "loopback" : "veth", addrs } as unknown as Link);
+    }
+    const ns = { links } as unknown as Netns;
+    for (let q = 0; q < 60; q++) {
+      const ip = q % 10 === 0 ? (0x7f000001 >>> 0) : (0x0a000000 + Math.floor(r() * 1100)) >>> 0;
+      const local = ip >>> 24 === 127 ? links.find((l) => l.kind === "loopback") : links.find((l) => l.addrs.some((a) => a.cidr.addr === ip));
+      assert.equal(localAddressDev(ns, ip), local);
+      const broadcast = ip === 0xffffffff || links.some((l) => l.addrs.some((a) => a.cidr.len < 31 && broadcastOf(a.cidr) === ip));
+      assert.equal(isBroadcastAddress(ns, ip), broadcast);
     }
   }
 });
