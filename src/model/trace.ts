@@ -22,7 +22,7 @@ export interface CapturedPacket {
   frame: Uint8Array;
   /** Which logical packet of the flow (the same number at every hop). */
   packet: number;
-  /** The IPv4 packet in `frame` (undefined for ARP), to read headers without decoding the bytes. */
+  /** The IPv4 packet in `frame` (undefined for ARP), to read headers without decoding the bytes; checksums are computed when `frame` is read. */
   ip: Ipv4Packet | undefined;
   /**
    * A copy a bridge or the underlay switch flooded to this port (a broadcast, or an unknown
