@@ -3,7 +3,7 @@
 // (addresses, ports), which allocate.ts decides.
 
 import type { Cidr, Ip4, Mac } from "../model/addr.js";
-import type { Backend, BridgeName, Container, Protocol, ProxyMode, ServiceType, SourcePath, TrafficPolicy } from "../model/cluster.js";
+import type { Container, KubeProxyConfig, NetworkConfig, Protocol, ServiceType, SourcePath, TrafficPolicy } from "../model/cluster.js";
 import type { Checker, Obj } from "./check.js";
 import { PROTOCOLS, readPod } from "./read-pod.js";
 
@@ -68,20 +68,10 @@ export interface ExternalDraft {
 
 export interface ClusterDraft {
   name: string;
-  network: {
-    podCIDR?: Cidr;
-    serviceCIDR?: Cidr;
-    nodeSubnetSize: number;
-    backend: Backend;
-    vxlan: { vni: number; port: number };
-    mtu: number;
-    bridge: BridgeName;
-    ipMasq: boolean;
-    flannelVersion: string;
-    brNetfilter: boolean;
-    hairpin: boolean;
-  };
-  kubeProxy: { mode: ProxyMode; version: string; masqueradeAll: boolean; clusterCIDR: Cidr | null | undefined; randomFully: boolean };
+  /** The CIDRs may be missing until resolved (an error is reported where they are required). */
+  network: Omit<NetworkConfig, "podCIDR" | "serviceCIDR"> & { podCIDR?: Cidr; serviceCIDR?: Cidr };
+  /** clusterCIDR: undefined until it defaults to network.podCIDR; null turns detection off. */
+  kubeProxy: Omit<KubeProxyConfig, "clusterCIDR"> & { clusterCIDR: Cidr | null | undefined };
   dns: { domain: string; service: { namespace: string; name: string } | null | undefined; at: SourcePath };
   underlay: { cidr?: Cidr; gateway?: Ip4 };
   nodes: NodeDraft[];
