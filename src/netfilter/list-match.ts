@@ -6,7 +6,7 @@
 
 import { formatProbability, type Match, type PortMatch, type Target } from "./rule.js";
 import { ADDR_TYPES, CT_STATES, icmpSpec, joinInOrder } from "./names.js";
-import { hex, rejectName, valueMask } from "./save-match.js";
+import { hex, rejectName, savePhysdev, valueMask } from "./save-match.js";
 
 /** libxt_tcp print_ports: `spt:N`, `spts:A:B`, `!` after the colon; the full range is skipped. */
 function printPorts(name: string, p: PortMatch | undefined): string {
@@ -44,7 +44,8 @@ export function printMatch(m: Match): string {
     case "set":
       return (m.neg ? " !" : "") + " match-set " + m.name + " " + m.flags.join(",");
     case "physdev":
-      return " PHYSDEV match" + printPhysdev(m);
+      // libxt_physdev prints and saves its options alike.
+      return " PHYSDEV match" + savePhysdev(m);
   }
 }
 
@@ -83,16 +84,6 @@ function printRecent(m: Extract<Match, { m: "recent" }>): string {
     " mask: " +
     m.mask
   );
-}
-
-function printPhysdev(m: Extract<Match, { m: "physdev" }>): string {
-  let out = "";
-  if (m.isIn) out += (m.isIn.neg ? " !" : "") + " --physdev-is-in";
-  if (m.physIn) out += (m.physIn.neg ? " !" : "") + " --physdev-in " + m.physIn.name;
-  if (m.isOut) out += (m.isOut.neg ? " !" : "") + " --physdev-is-out";
-  if (m.physOut) out += (m.physOut.neg ? " !" : "") + " --physdev-out " + m.physOut.name;
-  if (m.isBridged) out += (m.isBridged.neg ? " !" : "") + " --physdev-is-bridged";
-  return out;
 }
 
 /** The target column text (`-L` prints the chain or extension name, empty for none). */

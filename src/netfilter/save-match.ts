@@ -122,7 +122,7 @@ function saveRecent(m: Extract<Match, { m: "recent" }>): string {
 }
 
 /** libxt_physdev physdev_save order: is-in, in, is-out, out, is-bridged. */
-function savePhysdev(m: Extract<Match, { m: "physdev" }>): string {
+export function savePhysdev(m: Extract<Match, { m: "physdev" }>): string {
   let out = "";
   if (m.isIn) out += (m.isIn.neg ? " !" : "") + " --physdev-is-in";
   if (m.physIn) out += (m.physIn.neg ? " !" : "") + " --physdev-in " + m.physIn.name;
