@@ -11,6 +11,7 @@ import { load } from "js-yaml";
 import { describe } from "../generate/plan.js";
 import { writeDescription } from "../generate/write.js";
 import { readSimpleYaml } from "./yaml-fast.js";
+import { SeededRandom } from "../simulate/rng.js";
 
 function jsYaml(text: string): { value: unknown } | { error: string } {
   try {
@@ -43,12 +44,10 @@ test("every YAML fixture: the same value as js-yaml, or left to js-yaml", () => 
 
 // ---- random documents --------------------------------------------------------
 
+/** A seeded stream in [0, 1): the random cases are the same run after run. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.fraction();
 }
 
 const SCALARS = [

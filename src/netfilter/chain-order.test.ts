@@ -5,13 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Chain } from "./rule.js";
 import { sortByName } from "./chain-order.js";
+import { SeededRandom } from "../simulate/rng.js";
 
+/** A seeded stream in [0, 1): the random cases are the same run after run. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.fraction();
 }
 
 test("thousands of chain names: the same order as the comparison sort", () => {

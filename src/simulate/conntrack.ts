@@ -74,7 +74,7 @@ const ICMP_TIMEOUT = 30;
 // "IV" (invalid) and "IG" (ignored) leave the state as it is.
 type Cell = TcpCtState | "IV" | "IG";
 const COLUMNS: TcpCtState[] = ["NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2"];
-const [sNO, sSS, sSR, sES, sFW, sCW, sLA, sTW, sCL, sS2] = COLUMNS as [TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState];
+const [, sSS, sSR, sES, sFW, sCW, sLA, sTW, sCL, sS2] = COLUMNS as [TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState, TcpCtState];
 const IV = "IV";
 const IG = "IG";
 const TABLE: Record<Direction, Record<"syn" | "synack" | "fin" | "ack" | "rst", Cell[]>> = {
@@ -93,7 +93,6 @@ const TABLE: Record<Direction, Record<"syn" | "synack" | "fin" | "ack" | "rst", 
     rst: [IV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL],
   },
 };
-void sNO;
 
 export interface TcpFlagsSeen {
   syn?: boolean;

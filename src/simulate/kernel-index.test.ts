@@ -4,13 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { FdbEntry, Neigh } from "../model/kernel.js";
 import { staticNeighbour, vtepByAddress, vtepByMac } from "./kernel-index.js";
+import { SeededRandom } from "./rng.js";
 
+/** A seeded stream in [0, 1): the random cases are the same run after run. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.fraction();
 }
 
 test("random neighbour and FDB tables: the first match, as a scan finds it", () => {

@@ -17,6 +17,11 @@ export class SeededRandom {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
+  /** Uniform in [0, 1), like Math.random. */
+  fraction(): number {
+    return this.u32() / 2 ** 32;
+  }
+
   /** Uniform integer in [min, max]. */
   int(min: number, max: number): number {
     return min + (this.u32() % (max - min + 1));

@@ -6,13 +6,12 @@ import assert from "node:assert/strict";
 import { broadcastOf } from "../model/addr.js";
 import type { Link, Netns, Route } from "../model/kernel.js";
 import { bestRoute, indexedBest, isBroadcastAddress, localAddressDev } from "./routing.js";
+import { SeededRandom } from "./rng.js";
 
+/** A seeded stream in [0, 1): the random cases are the same run after run. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.fraction();
 }
 
 test("random routing tables: the indexed lookup is the linear lookup", () => {

@@ -13,13 +13,12 @@ import { writeDescription } from "../generate/write.js";
 import { loadCluster } from "../load/load-cluster.js";
 import { type Outcome, type WalkContext, walkChain } from "./chain-walk.js";
 import { RULE_INDEX } from "./rule-index.js";
+import { SeededRandom } from "./rng.js";
 
+/** A seeded stream in [0, 1): the random cases are the same run after run. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.fraction();
 }
 
 const ADDRS: Ip4[] = [0x0a600001, 0x0a600002, 0x0a600003, 0x0af40105, 0xc0a8010a];
