@@ -11,6 +11,7 @@
 // nf_nat_packet() does.
 
 import { type Ip4, formatIp4, parseIp4 } from "../model/addr.js";
+import { linkByName } from "../model/kernel.js";
 import type { Rule, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
@@ -253,7 +254,7 @@ function bind(net: Network, nsId: string, st: NsState, conn: Conn, outcome: Extr
     if (target.t === "DNAT") ({ ip, port } = parseNatTo(target.to));
     else {
       // REDIRECT: to the incoming interface's primary address (127.0.0.1 for locally generated packets).
-      ip = hook === "OUTPUT" ? 0x7f000001 : (st.netns.links.find((l) => l.name === devs.in)?.addrs[0]?.cidr.addr ?? 0x7f000001);
+      ip = hook === "OUTPUT" ? 0x7f000001 : ((devs.in === undefined ? undefined : linkByName(st.netns, devs.in))?.addrs[0]?.cidr.addr ?? 0x7f000001);
       port = target.toPorts ? Number(target.toPorts.split("-")[0]) : undefined;
     }
     reply.src = ip ?? reply.src;

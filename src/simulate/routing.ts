@@ -131,7 +131,7 @@ export function selectSource(ns: Netns, result: Extract<RouteResult, { type: "un
 
 /** MASQUERADE picks the out device's address for the nexthop (masquerade_tg → inet_select_addr). */
 export function masqueradeSource(ns: Netns, outDev: string, nexthop: Ip4): Ip4 | undefined {
-  const dev = ns.links.find((l) => l.name === outDev);
+  const dev = linkByName(ns, outDev);
   if (!dev) return undefined;
   const addrs = dev.addrs.filter((a) => a.scope !== "host");
   const onLink = addrs.find((a) => ((a.cidr.addr ^ nexthop) & maskOf(a.cidr.len)) >>> 0 === 0);

@@ -4,7 +4,7 @@
 // flows that follow (a capture left running in the background).
 
 import type { Ip4 } from "../model/addr.js";
-import type { Link, Netns } from "../model/kernel.js";
+import { type Link, linkByName, type Netns } from "../model/kernel.js";
 import type { CapturedPacket } from "../model/trace.js";
 import { compileFilter, FilterError, type PacketFilter } from "../packet/filter.js";
 import { absoluteMicros, hostsResolver } from "../render/capture-blocks.js";
@@ -114,7 +114,7 @@ function selection(env: ToolEnv, device: string | "any", packets: readonly Captu
 
 /** The LINUX_SLL2 header `-i any` captures carry: protocol, ifindex, ARPHRD type, packet type, source MAC. */
 function cooked(ns: Netns, p: CapturedPacket): Uint8Array {
-  const link = ns.links.find((l) => l.name === p.point.dev);
+  const link = linkByName(ns, p.point.dev);
   const raw = p.point.linkType === "RAW";
   const payload = raw ? p.frame : p.frame.subarray(14);
   const protocol = raw ? 0x0800 : (p.frame[12]! << 8) | p.frame[13]!;
