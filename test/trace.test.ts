@@ -61,3 +61,14 @@ test("a different seed changes what is random and nothing else", async () => {
   const shape = (s: string) => s.replace(/\d+/g, "N");
   assert.equal(shape(a.stdout), shape(b.stdout));
 });
+
+test("interfaces that only saw flooded broadcasts: counted in the overview, shown with --on, kept in -o json", async () => {
+  const all = await runCli(["trace", "-f", S, "client-a", "web-b", "-n"]);
+  assert.doesNotMatch(all.stdout, /^--- node-a veth7ded3168 ---$/m);
+  assert.match(all.stdout, /^5 more interfaces saw only flooded copies of broadcasts .*: 2 on node-a and its pods, 2 on node-b and its pods, 1 on laptop;/m);
+  const onNode = await runCli(["trace", "-f", S, "client-a", "web-b", "-n", "--on", "node-a"]);
+  assert.match(onNode.stdout, /^--- node-a veth7ded3168 ---\n\S+ ARP, Request who-has 10\.244\.0\.1 tell 10\.244\.0\.2, length 28\n/m);
+  assert.doesNotMatch(onNode.stdout, /flooded copies/);
+  const json = JSON.parse((await runCli(["trace", "-f", S, "client-a", "web-b", "-o", "json"])).stdout) as { captures: { netns: string; dev: string }[] };
+  assert.ok(json.captures.some((c) => c.netns === "node-a" && c.dev === "veth7ded3168"));
+});

@@ -71,8 +71,9 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   const all = selectViews(cluster, groupCaptures(trace.packets), opts.on, opts.interface);
   // Without --on, interfaces that only saw flooded copies (every pod on a bridge sees each ARP
   // request) are not on the flow's path: counted, not printed. --pcap and JSON keep them.
-  const flooded = opts.on || opts.interface ? [] : all.filter((v) => v.packets.every((p) => p.flooded));
-  const views = flooded.length ? all.filter((v) => !flooded.includes(v)) : all;
+  const views: CaptureView[] = [];
+  const flooded: CaptureView[] = [];
+  for (const v of all) (!opts.on && !opts.interface && v.packets.every((p) => p.flooded) ? flooded : views).push(v);
   if (opts.pcap) writePcaps(ctx, opts.pcap, all, filter);
   if (opts.output === "json") ctx.stdout.write(JSON.stringify(traceJson(trace, all, result.keyPackets), null, 2) + "\n");
   else if (opts.on && opts.interface) printSingleInterface(ctx, views, tcpdump, filter, world);
@@ -146,7 +147,10 @@ function floodedSummary(cluster: Cluster, views: CaptureView[]): string {
     return pod ? pod.node : netns;
   };
   const perHost = new Map<string, number>();
-  for (const v of views) perHost.set(hostOf(v.point.netns), (perHost.get(hostOf(v.point.netns)) ?? 0) + 1);
+  for (const v of views) {
+    const host = hostOf(v.point.netns);
+    perHost.set(host, (perHost.get(host) ?? 0) + 1);
+  }
   const isNode = (host: string) => cluster.nodes.some((x) => x.name === host);
   const hosts = [...perHost].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const singles = hosts.filter(([, n]) => n === 1).map(([host]) => host);
