@@ -8,6 +8,8 @@ import { assertGolden } from "./support/golden.js";
 import { runCli, transcript } from "./support/cli.js";
 
 const S = "test/fixtures/trace/small.yaml";
+/** The same cluster with kube-proxy in IPVS mode. */
+const V = "test/fixtures/trace/ipvs.yaml";
 
 const CASES: [string, string[], number][] = [
   ["lab-dns-service-cross-node", ["trace", "client", "web"], 0],
@@ -33,6 +35,23 @@ const CASES: [string, string[], number][] = [
   ["single-interface", ["trace", "-f", S, "client-a", "web-b", "--on", "node-b", "-i", "flannel.1", "host 10.244.0.2 and tcp"], 0],
   ["single-interface-e-v", ["trace", "-f", S, "client-a", "web-b", "--on", "node-a", "-i", "eth0", "-e", "-v", "-n", "arp or tcp port 80"], 0],
   ["names-without-n", ["trace", "-f", S, "client-a", "web-b", "--on", "node-b", "-i", "eth0"], 0],
+  // IPVS mode: the ClusterIP is local (kube-ipvs0); IPVS schedules in LOCAL_IN and sends on through LOCAL_OUT.
+  ["ipvs-lab-dns-service-cross-node", ["trace", "-f", "example:lab-ipvs", "client", "web"], 0],
+  ["ipvs-clusterip-backend-same-node", ["trace", "-f", V, "client-a", "10.96.0.3", "-n", "--seed", "1"], 0],
+  ["ipvs-clusterip-backend-other-node", ["trace", "-f", V, "client-a", "10.96.0.3", "-n", "--seed", "4"], 0],
+  ["ipvs-clusterip-all-paths", ["trace", "-f", V, "client-a", "10.96.0.3", "--all-paths"], 0],
+  // KUBE-LOOP-BACK masquerades the pod reaching itself; the reply is bridged back and IPVS restores the ClusterIP in FORWARD.
+  ["ipvs-hairpin", ["trace", "-f", V, "web-a", "10.96.0.3", "-n", "--seed", "1"], 0],
+  // IPVS decrements the TTL of this host's own packets too (__ip_vs_get_out_rt), and the source (the ClusterIP itself) is masqueraded.
+  ["ipvs-node-to-clusterip", ["trace", "-f", V, "node-a", "10.96.0.3", "-n", "-v", "--seed", "4", "--on", "node-a"], 0],
+  ["ipvs-nodeport-no-local-endpoint", ["trace", "-f", V, "laptop", "node-a:30082", "-n"], 0],
+  // externalTrafficPolicy: Local with no endpoint here: the virtual server has no real server, ip_vs_leave answers port unreachable.
+  ["ipvs-external-traffic-policy-local-no-endpoint", ["trace", "-f", V, "laptop", "node-a:30081", "-n"], 1],
+  ["ipvs-external-traffic-policy-local-delivered", ["trace", "-f", V, "laptop", "node-b:30081", "-n"], 0],
+  ["ipvs-no-endpoints", ["trace", "-f", V, "client-a", "empty", "-n"], 1],
+  // KUBE-IPVS-FILTER rejects what is for a service address but no virtual server: a ping, or a port the service does not have.
+  ["ipvs-icmp-to-clusterip", ["trace", "-f", V, "client-a", "10.96.0.3", "-p", "icmp", "-n"], 1],
+  ["ipvs-clusterip-wrong-port", ["trace", "-f", V, "client-a", "10.96.0.3:81", "-n"], 1],
   ["error-bad-filter", ["trace", "-f", S, "client-a", "web-b", "host"], 2],
   ["error-unknown-destination", ["trace", "-f", S, "client-a", "wbe"], 2],
   ["error-ambiguous-interface", ["trace", "-f", S, "client-a", "web-b", "-i", "eth0"], 2],

@@ -51,5 +51,6 @@ function lastOf(steps: readonly Step[], test: (s: Step) => boolean): Step[] {
   return found ? [found] : [];
 }
 
-const isDnat = (s: Step): boolean => s.kind === "rule" && / -j DNAT\b/.test(s.rule ?? "");
+/** A DNAT rule, or IPVS picking a real server (its step names the ipvsadm entry). */
+const isDnat = (s: Step): boolean => (s.kind === "rule" && / -j DNAT\b/.test(s.rule ?? "")) || (s.kind === "nat" && s.table === "ipvs" && s.rule !== undefined);
 const isSnat = (s: Step): boolean => s.kind === "rule" && / -j (MASQUERADE|SNAT)\b/.test(s.rule ?? "");

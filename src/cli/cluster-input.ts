@@ -26,7 +26,8 @@ export interface Example {
 export function listExamples(): Example[] {
   return readdirSync(FIXTURES)
     .filter((f) => f.endsWith(".yaml"))
-    .sort()
+    // The default first, then by name.
+    .sort((a, b) => Number(b === `${DEFAULT_EXAMPLE}.yaml`) - Number(a === `${DEFAULT_EXAMPLE}.yaml`) || (a < b ? -1 : a > b ? 1 : 0))
     .map((f) => {
       const path = join(FIXTURES, f);
       const first = readFileSync(path, "utf8").split("\n").find((l) => l.startsWith("#")) ?? "";

@@ -3,7 +3,7 @@
 // fills it in, the simulator and the printers read it.
 
 import type { Cidr, Ip4, Mac } from "./addr.js";
-import type { Tables } from "../netfilter/rule.js";
+import type { Origin, Tables } from "../netfilter/rule.js";
 
 export type LinkKind = "loopback" | "ether" | "veth" | "bridge" | "vxlan" | "tun" | "dummy";
 
@@ -151,6 +151,8 @@ export interface IpvsService {
   scheduler: string;
   persistent?: number;
   dests: { ip: Ip4; port: number; weight: number; forward: "Masq" | "Route" | "Tunnel" }[];
+  /** The Service port behind it (kube-proxy wrote it), for the trace's narrative. */
+  origin?: Origin;
 }
 
 export interface Sysctls {

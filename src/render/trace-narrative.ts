@@ -72,6 +72,11 @@ function packetSteps(trace: Trace, packet: number, o: NarrativeOptions): string[
       lines.push(`${head}${o.paint.error(s.text)}`);
     } else {
       lines.push(`${head}${s.text}`);
+      // An IPVS decision names the real server entry it used, as ipvsadm-save prints it.
+      if (s.rule) {
+        const origin = originText(s.origin, o);
+        lines.push(`${" ".repeat(head.length)}${o.paint.dim(s.table ?? "")}  ${s.rule}${origin ? o.paint.hint(`   ← ${origin}`) : ""}`);
+      }
     }
   }
   return lines;

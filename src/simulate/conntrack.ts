@@ -34,6 +34,13 @@ export interface Conn {
   /** Destination / source NAT were decided on the first packet (nat table consulted once). */
   dnatDone: boolean;
   snatDone: boolean;
+  /**
+   * IPS_DST_NAT / IPS_SRC_NAT: NAT changed a tuple, so nf_nat_packet rewrites
+   * every later packet. IPVS alters the reply tuple without setting either: its
+   * own hooks translate those packets.
+   */
+  dstNat: boolean;
+  srcNat: boolean;
   confirmed: boolean;
   mark: number;
   /** TCP state as `conntrack -L` names it. */
@@ -159,7 +166,7 @@ export class ConntrackTable {
 
   /** A new, unconfirmed connection for a packet no entry matches. */
   create(t: Tuple): Conn {
-    return { id: this.nextId++, orig: t, reply: invert(t), seenReply: false, assured: false, dnatDone: false, snatDone: false, confirmed: false, mark: 0, tcpState: "NONE", expires: 0 };
+    return { id: this.nextId++, orig: t, reply: invert(t), seenReply: false, assured: false, dnatDone: false, snatDone: false, dstNat: false, srcNat: false, confirmed: false, mark: 0, tcpState: "NONE", expires: 0 };
   }
 
   /** Inserted when the first packet leaves the hooks (nf_conntrack_confirm). */

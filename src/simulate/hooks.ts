@@ -1,9 +1,9 @@
 // Netfilter hooks in kernel priority order, conntrack, and NAT.
 //
 //   PREROUTING:  raw, conntrack, mangle, nat (destination NAT)
-//   INPUT:       mangle, filter, nat (source NAT), conntrack confirm
-//   FORWARD:     mangle, filter
-//   OUTPUT:      raw, conntrack, mangle, nat (destination NAT), filter
+//   INPUT:       mangle, filter, IPVS (out 98, in 99), nat (source NAT), conntrack confirm
+//   FORWARD:     mangle, filter, IPVS (out 100)
+//   OUTPUT:      raw, conntrack, mangle, nat (destination NAT), IPVS (out -99, in -98), filter
 //   POSTROUTING: mangle, nat (source NAT), conntrack confirm
 //
 // The nat table is consulted only for a connection's first packet; every later
@@ -16,11 +16,12 @@ import type { Rule, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Outcome, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
-import { type Conn, type Tuple, invert, trackPacket } from "./conntrack.js";
+import { type Conn, type Direction, type Tuple, invert, trackPacket } from "./conntrack.js";
 import { isIcmpError, relatedKey, translateRelated } from "./icmp-related.js";
+import { ipvsEnabled, ipvsIn, ipvsOut } from "./ipvs.js";
 import type { CtState, MatchContext } from "./match.js";
 import type { Network } from "./network.js";
-import { isBroadcastAddress, masqueradeSource } from "./routing.js";
+import { isBroadcastAddress, masqueradeSource, type RouteResult } from "./routing.js";
 import type { NsState, Skb } from "./state.js";
 
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
@@ -34,13 +35,23 @@ export interface HookDevices {
   nexthop?: Ip4;
 }
 
-export type HookVerdict = { verdict: "accept" } | { verdict: "drop"; by?: RuleHit } | { verdict: "reject"; with: string; by: RuleHit };
+export type HookVerdict =
+  | { verdict: "accept" }
+  | { verdict: "drop"; by?: RuleHit }
+  | { verdict: "reject"; with: string; by: RuleHit }
+  /** IPVS took the packet to send it to a real server elsewhere: LOCAL_OUT and POSTROUTING follow (ip_vs_nat_send_or_cont). */
+  | { verdict: "ipvs"; route: Extract<RouteResult, { type: "unicast" }> }
+  /** IPVS dropped the packet (the step says why), answering the sender first when `icmp` says so. */
+  | { verdict: "gone"; icmp?: "port-unreachable" };
 
-const TABLES: Record<Hook, TableName[]> = {
+/** What runs at each hook, in priority order: iptables tables and IPVS's hook functions. */
+type Stage = TableName | "ipvs-out" | "ipvs-in";
+
+const STAGES: Record<Hook, Stage[]> = {
   PREROUTING: ["raw", "mangle", "nat"],
-  INPUT: ["mangle", "filter", "nat"],
-  FORWARD: ["mangle", "filter"],
-  OUTPUT: ["raw", "mangle", "nat", "filter"],
+  INPUT: ["mangle", "filter", "ipvs-out", "ipvs-in", "nat"],
+  FORWARD: ["mangle", "filter", "ipvs-out"],
+  OUTPUT: ["raw", "mangle", "nat", "ipvs-out", "ipvs-in", "filter"],
   POSTROUTING: ["mangle", "nat"],
 };
 
@@ -58,7 +69,18 @@ export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: 
   const st = net.state(nsId);
   if (!st.hasNetfilter) return { verdict: "accept" };
   if (hook === "PREROUTING" || hook === "OUTPUT") attachConntrack(net, st, skb);
-  for (const table of TABLES[hook]) {
+  for (const table of STAGES[hook]) {
+    if (table === "ipvs-out" || table === "ipvs-in") {
+      if (!ipvsEnabled(st.netns)) continue;
+      if (table === "ipvs-out") {
+        ipvsOut(net, nsId, st, skb, hook as "INPUT" | "OUTPUT" | "FORWARD");
+        continue;
+      }
+      const r = ipvsIn(net, nsId, st, skb, hook as "INPUT" | "OUTPUT");
+      if (r.kind === "xmit") return { verdict: "ipvs", route: r.route };
+      if (r.kind === "drop") return { verdict: "gone", ...(r.icmp ? { icmp: r.icmp } : {}) };
+      continue;
+    }
     const t = st.netns.tables().get(table);
     if (table === "nat") {
       natHook(net, nsId, st, hook, skb, devs);
@@ -131,8 +153,8 @@ class HookContext implements WalkContext {
     readonly hits: RuleHit[],
   ) {
     const conn = skb.ct?.conn;
-    this.ctDnat = conn ? conn.reply.src !== conn.orig.dst || conn.reply.sport !== conn.orig.dport : false;
-    this.ctSnat = conn ? conn.reply.dst !== conn.orig.src || conn.reply.dport !== conn.orig.sport : false;
+    this.ctDnat = conn?.dstNat ?? false;
+    this.ctSnat = conn?.srcNat ?? false;
     this.ctstate = (skb.ctstate ?? "UNTRACKED") as CtState;
     this.inDev = devs.in || undefined;
     this.outDev = devs.out || undefined;
@@ -225,6 +247,7 @@ function natHook(net: Network, nsId: string, st: NsState, hook: Hook, skb: Skb, 
   if (!ct) return;
   const manip: "dst" | "src" = hook === "PREROUTING" || hook === "OUTPUT" ? "dst" : "src";
   if (ct.related) {
+    if (!natApplies(ct.conn, ct.dir, manip)) return;
     const ip = skb.ip;
     if (!isIcmpError(ip)) return;
     const next = translateRelated(ip, ct.conn, ct.dir, manip);
@@ -242,7 +265,12 @@ function natHook(net: Network, nsId: string, st: NsState, hook: Hook, skb: Skb, 
     if (manip === "dst") conn.dnatDone = true;
     else conn.snatDone = true;
   }
-  translate(net, nsId, skb, manip);
+  if (natApplies(conn, ct.dir, manip)) translate(net, nsId, skb, manip);
+}
+
+/** nf_nat_packet: a manipulation applies when its status bit is set (in the reply direction, the other one's). */
+function natApplies(conn: Conn, dir: Direction, manip: "dst" | "src"): boolean {
+  return (manip === "dst") === (dir === "orig") ? conn.dstNat : conn.srcNat;
 }
 
 function bind(net: Network, nsId: string, st: NsState, conn: Conn, outcome: Extract<Outcome, { verdict: "NAT" }>, hook: Hook, skb: Skb, devs: HookDevices): void {
@@ -270,6 +298,8 @@ function bind(net: Network, nsId: string, st: NsState, conn: Conn, outcome: Extr
     if (port !== undefined) reply.dport = port;
     else if (randomFully || st.conntrack.replyInUse(reply)) reply.dport = pickPort(net, st, reply);
   }
+  if (reply.src !== conn.reply.src || reply.sport !== conn.reply.sport) conn.dstNat = true;
+  if (reply.dst !== conn.reply.dst || reply.dport !== conn.reply.dport) conn.srcNat = true;
   st.conntrack.rekeyReply(conn, reply);
   const what = target.t === "DNAT" || target.t === "REDIRECT" ? `destination ${formatIp4(conn.orig.dst)}:${conn.orig.dport} → ${formatIp4(reply.src)}:${reply.sport}` : `source ${formatIp4(conn.orig.src)}:${conn.orig.sport} → ${formatIp4(reply.dst)}:${reply.dport}`;
   net.step("nat", nsId, `${target.t}: ${what}`, { hook, table: "nat" });

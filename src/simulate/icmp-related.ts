@@ -110,3 +110,16 @@ export function translateRelated(ip: Ipv4Packet & { payload: IcmpError }, conn: 
   const payload: IcmpError = { ...ip.payload, quoted: q };
   return manip === "dst" ? { ...ip, dst: outer.dst, payload } : { ...ip, src: outer.src, payload };
 }
+
+/**
+ * ip_vs_nat_icmp for a real server's error on its way out: the quoted packet
+ * was sent to the virtual server. Its IP checksum is redone (ip_send_check);
+ * its TCP/UDP checksum is left as it was, as IPVS leaves it.
+ */
+export function rewriteQuotedDestination(quoted: Uint8Array, vaddr: Ip4, vport: number): Uint8Array {
+  const q = Uint8Array.from(quoted);
+  const ihl = (q[0]! & 15) * 4;
+  setAddress(q, 16, vaddr, undefined);
+  if ((q[9] === 6 || q[9] === 17) && q.length >= ihl + 4) setU16(q, ihl + 2, vport);
+  return q;
+}

@@ -11,7 +11,7 @@ import { encodeIp } from "../packet/ipv4.js";
 import { type HookVerdict, runHook } from "./hooks.js";
 import { devXmit } from "./l2.js";
 import { LATENCY, type Network } from "./network.js";
-import { routeLookup, selectSource } from "./routing.js";
+import { type RouteResult, routeLookup, selectSource } from "./routing.js";
 import { deliverToSocket } from "./sockets.js";
 import type { Skb } from "./state.js";
 
@@ -33,17 +33,28 @@ export function ipOutput(net: Network, nsId: string, ip: Ipv4Packet, opts: SendO
 }
 
 function send(net: Network, nsId: string, skb: Skb): void {
-  const ip = skb.ip;
-  const ns = net.ns(nsId);
-  let route = routeLookup(ns, ip.dst);
+  const route = routeLookup(net.ns(nsId), skb.ip.dst);
   if (route.type === "unreachable") {
-    net.step("drop", nsId, `no route to ${formatIp4(ip.dst)}: connect() fails with ENETUNREACH`);
+    net.step("drop", nsId, `no route to ${formatIp4(skb.ip.dst)}: connect() fails with ENETUNREACH`);
     return;
   }
+  localOut(net, nsId, skb, route);
+}
+
+/** The LOCAL_OUT hook, then dst_output (POSTROUTING and the device) for a packet already routed. */
+function localOut(net: Network, nsId: string, skb: Skb, routed: Exclude<RouteResult, { type: "unreachable" }>): void {
+  const ns = net.ns(nsId);
+  const dst = skb.ip.dst;
+  let route: RouteResult = routed;
   const outDev = route.type === "unicast" ? route.dev.name : "lo";
   const v = runHook(net, nsId, "OUTPUT", skb, { out: outDev });
+  if (v.verdict === "ipvs") {
+    // IPVS rewrote a request of this host's own for a real server elsewhere and sends it through LOCAL_OUT again.
+    localOut(net, nsId, skb, v.route);
+    return;
+  }
   if (!handleVerdict(net, nsId, skb, v, "OUTPUT")) return;
-  if (skb.ip.dst !== ip.dst) {
+  if (skb.ip.dst !== dst) {
     // Destination NAT in OUTPUT: route again (ip_route_me_harder).
     route = routeLookup(ns, skb.ip.dst);
     if (route.type === "unreachable") {
@@ -108,6 +119,11 @@ export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
 
 function localDeliver(net: Network, nsId: string, dev: Link, skb: Skb): void {
   const v = runHook(net, nsId, "INPUT", skb, { in: dev.name });
+  if (v.verdict === "ipvs") {
+    // ip_vs_nat_xmit: on to the real server through LOCAL_OUT, as if this host sent it (filter OUTPUT, then POSTROUTING).
+    localOut(net, nsId, skb, v.route);
+    return;
+  }
   if (!handleVerdict(net, nsId, skb, v, "INPUT")) return;
   deliverToSocket(net, nsId, dev, skb);
 }
@@ -115,6 +131,11 @@ function localDeliver(net: Network, nsId: string, dev: Link, skb: Skb): void {
 /** Applies a hook verdict; false when the packet is gone (a REJECT answers the sender first). */
 export function handleVerdict(net: Network, nsId: string, skb: Skb, v: HookVerdict, hook: string): boolean {
   if (v.verdict === "accept") return true;
+  if (v.verdict === "ipvs") throw new Error(`internal: IPVS sent a packet on from ${hook}`);
+  if (v.verdict === "gone") {
+    if (v.icmp) sendIcmpError(net, nsId, skb, UNREACH.port);
+    return false;
+  }
   if (v.verdict === "drop") {
     const by = v.by ? ` by ${v.by.table} ${v.by.chain} rule ${v.by.number}` : "";
     net.step("drop", nsId, `dropped in ${hook}${by}`, v.by ? { hook, table: v.by.table, chain: v.by.chain, ruleNumber: v.by.number } : { hook });

@@ -107,8 +107,12 @@ function deliverIcmp(net: Network, nsId: string, skb: Skb): void {
   const qsrc = (quoted[12]! << 24 | quoted[13]! << 16 | quoted[14]! << 8 | quoted[15]!) >>> 0;
   const qdst = (quoted[16]! << 24 | quoted[17]! << 16 | quoted[18]! << 8 | quoted[19]!) >>> 0;
   const proto = quoted[9] === 6 ? "tcp" : quoted[9] === 17 ? "udp" : "icmp";
-  const sport = quoted[20]! << 8 | quoted[21]!;
-  const dport = quoted[22]! << 8 | quoted[23]!;
+  const ihl = (quoted[0]! & 15) * 4;
+  // A ping socket is found by the quoted echo's id (its "port"), four bytes into the ICMP header.
+  const at = proto === "icmp" ? ihl + 4 : ihl;
+  if (quoted.length < at + 4) return;
+  const sport = quoted[at]! << 8 | quoted[at + 1]!;
+  const dport = proto === "icmp" ? sport : quoted[at + 2]! << 8 | quoted[at + 3]!;
   const code = p.type === "dest-unreachable" ? p.code : -1;
   const sock = list.find((s) => s.proto === proto && s.localPort === sport && (s.localIp === 0 || s.localIp === qsrc) && (s.remoteIp === undefined || (s.remoteIp === qdst && s.remotePort === dport)));
   sock?.icmpError?.(net, nsId, code, ip.src);

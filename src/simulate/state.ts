@@ -7,6 +7,7 @@ import type { Ip4, Mac } from "../model/addr.js";
 import type { Netns } from "../model/kernel.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Conn, ConntrackTable, type Direction } from "./conntrack.js";
+import type { IpvsState } from "./ipvs.js";
 import type { CtState } from "./match.js";
 import { staticNeighbour } from "./kernel-index.js";
 
@@ -27,6 +28,8 @@ export interface Skb {
   innerCsumPartial?: boolean;
   /** The socket's flow hash (sk_txhash): picks the VXLAN source port. */
   flowHash: number;
+  /** IPVS already translated this packet (skb->ipvs_property): its hooks let it pass from now on. */
+  ipvsProperty?: boolean;
   /** br_netfilter already ran PREROUTING for this packet on a bridge port. */
   bridgePrerouted?: boolean;
   physIn?: string;
@@ -53,6 +56,8 @@ export class NsState {
   ipIdNext = 1;
   /** Packets waiting for an ARP answer: `dev/ip` → transmit callbacks (the kernel's arp_queue). */
   readonly pending = new Map<string, ((mac: Mac) => void)[]>();
+  /** IPVS connections and scheduler positions, once a packet met an IPVS hook here. */
+  ipvs?: IpvsState;
   /** Whether any netfilter table is loaded here (no tables: no hooks, no conntrack). */
   readonly hasNetfilter: boolean;
 

@@ -310,8 +310,9 @@ function mssOption(seg: TcpSegment): number | undefined {
 }
 
 /** MSS = MTU of the route's device − 40 (IPv4 + TCP headers). */
+/** ipv4_default_advmss: the route's MTU less 40, at most IPV4_MAX_PMTU (65535) less 40 (loopback's 65536 gives 65495). */
 function mssFor(net: Network, nsId: string, remote: Ip4): number {
   const r = routeLookup(net.ns(nsId), remote);
   const mtu = r.type === "unicast" ? r.dev.mtu : 65536;
-  return mtu - 40;
+  return Math.min(mtu, 65535) - 40;
 }

@@ -21,7 +21,7 @@ test("conntrack -L line: §4's DNAT entry, after the kernel's own TCP state walk
   const conn: Conn = {
     id: 1, orig: { proto: "tcp", src: ip("10.244.1.5"), sport: 59244, dst: ip("10.96.0.50"), dport: 80 },
     reply: { proto: "tcp", src: ip("10.244.2.7"), sport: 8080, dst: ip("10.244.1.5"), dport: 59244 },
-    seenReply: false, assured: false, dnatDone: true, snatDone: false, confirmed: true, mark: 0, tcpState: "NONE", expires: 0,
+    seenReply: false, assured: false, dnatDone: true, snatDone: false, dstNat: true, srcNat: false, confirmed: true, mark: 0, tcpState: "NONE", expires: 0,
   };
   const s = 1_000_000;
   trackPacket(conn, "orig", { syn: true }, 0);
@@ -42,7 +42,7 @@ test("conntrack: a DNS exchange is 30 s and not ASSURED; an unanswered SYN says 
   const dns: Conn = {
     id: 2, orig: { proto: "udp", src: ip("10.244.1.5"), sport: 55618, dst: ip("10.96.0.10"), dport: 53 },
     reply: { proto: "udp", src: ip("10.244.2.3"), sport: 53, dst: ip("10.244.1.5"), dport: 55618 },
-    seenReply: false, assured: false, dnatDone: true, snatDone: false, confirmed: true, mark: 0, tcpState: "NONE", expires: 0,
+    seenReply: false, assured: false, dnatDone: true, snatDone: false, dstNat: true, srcNat: false, confirmed: true, mark: 0, tcpState: "NONE", expires: 0,
   };
   trackPacket(dns, "orig", undefined, 0);
   trackPacket(dns, "reply", undefined, 500);

@@ -32,10 +32,6 @@ export class NotSimulated extends Error {}
 
 /** Runs the flow from the tool's namespace, now, on the session's network. */
 export function runFrom(env: ToolEnv, input: Omit<FlowInput, "from">): FlowResult {
-  if (env.cluster.kubeProxy.mode === "ipvs") {
-    // The IPVS state is modelled (ipvsadm -Ln, ipset list); forwarding through it is not: say so, never guess.
-    throw new NotSimulated("k8s-nettrace: this cluster's kube-proxy runs in IPVS mode, and forwarding through IPVS is not simulated yet; ipvsadm -Ln shows the virtual servers");
-  }
   return env.live.flow({ ...input, from: env.ns.id });
 }
 

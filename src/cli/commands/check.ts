@@ -90,7 +90,6 @@ export function checkCommand(ctx: Context, names: string[], opts: CheckOptions):
   const cluster = loadOrCollect(ctx, opts.file, read.diagnostics);
   if (read.diagnostics.some((d) => d.severity === "error") || !cluster) throw new ExitError(2, "", read.diagnostics);
   if (read.diagnostics.length) ctx.stderr.write(formatDiagnostics(read.diagnostics, paintFor(ctx, ctx.stderr)));
-  if (cluster.kubeProxy.mode === "ipvs") throw usage("check does not simulate IPVS forwarding yet (kubeProxy.mode: ipvs)", "check works with kube-proxy mode iptables or userspace");
   // One compiled world for every check: nodes compile on first use and are shared (the state is never mutated).
   const world = new ClusterWorld(new CompiledCluster(cluster));
   const planned = planChecks(cluster, world, read.files);

@@ -74,7 +74,6 @@ export function diffCommand(ctx: Context, oldFile: string, newFile: string, opts
   }
   const before = loadClusterOrExit(ctx, oldFile);
   const after = loadClusterOrExit(ctx, newFile);
-  for (const c of [before, after]) if (c.kubeProxy.mode === "ipvs") throw usage(`diff does not simulate IPVS forwarding yet (${c.source.name}: kubeProxy.mode: ipvs)`);
   const flows = opts.flows !== undefined ? flowsOfFile(ctx, opts.flows) : allFlows(before, after);
   const worlds = { before: new ClusterWorld(new CompiledCluster(before)), after: new ClusterWorld(new CompiledCluster(after)) };
   const run = { seed: Number(opts.seed), limit: Number(opts.maxPaths) };

@@ -82,7 +82,6 @@ export function reachCommand(ctx: Context, opts: ReachOptions): void {
   const from = selectors("--from", opts.from, "pod", "pod:*");
   const to = selectors("--to", opts.to, "svc", "svc:*");
   const cluster = loadClusterOrExit(ctx, opts.file);
-  if (cluster.kubeProxy.mode === "ipvs") throw usage("reach does not simulate IPVS forwarding yet (kubeProxy.mode: ipvs)", "reach works with kube-proxy mode iptables or userspace");
   const sources = selectPlaces(cluster, from).filter((p) => p.kind !== "svc");
   const targets = targetsFor(cluster, selectPlaces(cluster, to), opts.port === undefined ? undefined : Number(opts.port));
   if (sources.length === 0) throw usage(`no source matches ${opts.from.join(", ") || "(every pod)"}`, "services are destinations only; see --help for the selector syntax");

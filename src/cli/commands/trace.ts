@@ -49,10 +49,6 @@ export function traceCommand(ctx: Context, src: string, dst: string, filterWords
   if (!/^\d+$/.test(opts.seed)) throw usage(`--seed ${opts.seed}: the seed must be a whole number`);
   if (opts.client !== undefined && opts.client !== "curl" && opts.client !== "wget") throw usage(`--client ${opts.client}: curl or wget`);
   const cluster = loadClusterOrExit(ctx, opts.file);
-  if (cluster.kubeProxy.mode === "ipvs") {
-    // The IPVS state and dumps are modelled; forwarding through IPVS virtual servers is not (yet). Say so, never guess.
-    throw usage("trace does not simulate IPVS forwarding yet (kubeProxy.mode: ipvs)", "exec shows the IPVS node state (ipvsadm -Ln, ipset list, iptables-save); trace works with mode iptables or userspace");
-  }
   const { target, input } = planFlow(cluster, src, dst, {
     ...(protocol ? { protocol } : {}),
     ...(opts.client ? { client: opts.client as "curl" | "wget" } : {}),

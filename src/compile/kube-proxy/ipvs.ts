@@ -97,7 +97,7 @@ export function ipvsServices(cluster: Cluster, node: Node, nodeAddresses: number
     const { svc, port, proto: p } = info;
     const prot = p.toUpperCase() as IpvsService["proto"];
     const pick = (local: boolean) => info.endpoints.filter((e) => !local || e.ep.node === node.name).map((e) => ({ ip: e.ep.ip, port: e.ep.port, weight: 1, forward: "Masq" as const }));
-    const affinity = svc.sessionAffinity === "ClientIP" ? { persistent: svc.sessionAffinityTimeout } : {};
+    const affinity = { ...(svc.sessionAffinity === "ClientIP" ? { persistent: svc.sessionAffinityTimeout } : {}), origin: info.origin };
     const internal = pick(svc.internalTrafficPolicy === "Local");
     const external = pick(svc.externalTrafficPolicy === "Local" && svc.type !== "ClusterIP");
     out.push({ proto: prot, vip: svc.clusterIP!, port: port.port, scheduler: "rr", ...affinity, dests: internal });
