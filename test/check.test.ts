@@ -22,6 +22,9 @@ const CASES: [string, string[], number][] = [
   ["failing-junit", ["check", FAILING, "-f", S, "-o", "junit"], 1],
   ["failing-tap", ["check", FAILING, "-f", S, "-o", "tap"], 1],
   ["two-files", ["check", LAB, "test/fixtures/check/lab-udp.expect.yaml", "-o", "tap"], 1],
+  // IPVS mode: the same checks pass; failures name the IPVS decision and the Service behind the virtual server.
+  ["ipvs-lab-passes", ["check", LAB, "-f", "example:lab-ipvs"], 0],
+  ["ipvs-failing", ["check", FAILING, "-f", "test/fixtures/trace/ipvs.yaml"], 1],
   ["truncated-paths", ["check", LAB, "--max-paths", "1"], 1],
   ["error-broken-file", ["check", "test/fixtures/check/broken.expect.yaml", "-f", S], 2],
   ["error-unknown-names", ["check", "test/fixtures/check/unknown-names.expect.yaml", "-f", S], 2],

@@ -51,6 +51,8 @@ const CASES: [string, string[], number][] = [
   ["ipvs-no-endpoints", ["trace", "-f", V, "client-a", "empty", "-n"], 1],
   // KUBE-IPVS-FILTER rejects what is for a service address but no virtual server: a ping, or a port the service does not have.
   ["ipvs-icmp-to-clusterip", ["trace", "-f", V, "client-a", "10.96.0.3", "-p", "icmp", "-n"], 1],
+  // The backend's port unreachable leaves node-a rewritten by IPVS (ip_vs_out_icmp): from the ClusterIP, quoting the ClusterIP and service port.
+  ["ipvs-udp-service-closed-port-icmp", ["trace", "-f", "test/fixtures/trace/udp-closed-ipvs.yaml", "client-a", "stats:8125", "-n", "-v"], 1],
   ["ipvs-clusterip-wrong-port", ["trace", "-f", V, "client-a", "10.96.0.3:81", "-n"], 1],
   ["error-bad-filter", ["trace", "-f", S, "client-a", "web-b", "host"], 2],
   ["error-unknown-destination", ["trace", "-f", S, "client-a", "wbe"], 2],

@@ -21,10 +21,11 @@ export function pathHeading(o: CheckOutcome, p: PathOutcome): string {
 }
 
 export function responsibleLine(s: Step, o: NarrativeOptions): string {
-  if (s.kind !== "rule") return `${s.netns}: ${s.text}`;
   const where = s.origin?.at?.length ? o.locate(s.origin.at) : undefined;
   const origin = s.origin ? `   ← ${s.origin.object ?? s.origin.by}${where ? ` (${where})` : ""}` : "";
-  return `${s.netns}: ${s.table} ${s.chain} #${s.ruleNumber}  ${s.rule}${origin}`;
+  if (s.kind === "rule") return `${s.netns}: ${s.table} ${s.chain} #${s.ruleNumber}  ${s.rule}${origin}`;
+  // An IPVS decision: what it did, the real server entry it used, and the Service behind the virtual server.
+  return `${s.netns}: ${s.text}${s.rule ? ` (${s.rule})` : ""}${origin}`;
 }
 
 /** The detail block for a failed check (no trailing newline). */
