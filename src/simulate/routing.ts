@@ -129,13 +129,20 @@ export function selectSource(ns: Netns, result: Extract<RouteResult, { type: "un
   return undefined;
 }
 
-/** MASQUERADE picks the out device's address for the nexthop (masquerade_tg → inet_select_addr). */
+/**
+ * MASQUERADE picks the out device's address for the nexthop (masquerade_tg →
+ * inet_select_addr with RT_SCOPE_UNIVERSE): a global address of the device on
+ * the nexthop's subnet, else its first; a device with none (lo) gives the first
+ * global address of any device, in device order.
+ */
 export function masqueradeSource(ns: Netns, outDev: string, nexthop: Ip4): Ip4 | undefined {
   const dev = linkByName(ns, outDev);
   if (!dev) return undefined;
-  const addrs = dev.addrs.filter((a) => a.scope !== "host");
+  const addrs = dev.addrs.filter((a) => a.scope === "global");
   const onLink = addrs.find((a) => ((a.cidr.addr ^ nexthop) & maskOf(a.cidr.len)) >>> 0 === 0);
-  return (onLink ?? addrs[0])?.cidr.addr;
+  if (onLink ?? addrs[0]) return (onLink ?? addrs[0])!.cidr.addr;
+  for (const l of ns.links) for (const a of l.addrs) if (a.scope === "global") return a.cidr.addr;
+  return undefined;
 }
 
 /** The address the kernel binds an unbound socket to when it talks to `dst`. */
