@@ -1,12 +1,12 @@
 // kube-proxy IPVS mode, the v1.28 layout (pkg/proxy/ipvs/proxier.go;
 // reference kube-proxy.md §6, docs/facts/node-iptables-eras.md §9): virtual
-// servers in the kernel's IPVS table, every service address on the dummy
+// servers in the kernel's IPVS table, service addresses on the dummy
 // kube-ipvs0, ipsets, and a fixed set of iptables rules driven by the sets.
 
 import { formatIp4 } from "../../model/addr.js";
 import type { Cluster, Node } from "../../model/cluster.js";
 import type { IpSet, IpvsService, Link } from "../../model/kernel.js";
-import type { Match, Rule } from "../../netfilter/rule.js";
+import type { Match, Rule, Target } from "../../netfilter/rule.js";
 import { randomMac } from "../naming.js";
 import type { RuleSet } from "../ruleset.js";
 import type { KubeProxyFeatures } from "./features.js";
@@ -15,29 +15,33 @@ import { portInfos } from "./service-ports.js";
 
 const KP = { by: "kube-proxy" as const };
 
-/** Sets in kube-proxy's ipsetInfo order (the order `ipset list` shows them). */
-const SETS: [string, string][] = [
-  ["KUBE-LOOP-BACK", "hash:ip,port,ip"],
-  ["KUBE-CLUSTER-IP", "hash:ip,port"],
-  ["KUBE-EXTERNAL-IP", "hash:ip,port"],
-  ["KUBE-EXTERNAL-IP-LOCAL", "hash:ip,port"],
-  ["KUBE-LOAD-BALANCER", "hash:ip,port"],
-  ["KUBE-LOAD-BALANCER-FW", "hash:ip,port"],
-  ["KUBE-LOAD-BALANCER-LOCAL", "hash:ip,port"],
-  ["KUBE-LOAD-BALANCER-SOURCE-IP", "hash:ip,port,ip"],
-  ["KUBE-LOAD-BALANCER-SOURCE-CIDR", "hash:ip,port,net"],
-  ["KUBE-NODE-PORT-TCP", "bitmap:port"],
-  ["KUBE-NODE-PORT-LOCAL-TCP", "bitmap:port"],
-  ["KUBE-NODE-PORT-UDP", "bitmap:port"],
-  ["KUBE-NODE-PORT-LOCAL-UDP", "bitmap:port"],
-  ["KUBE-NODE-PORT-SCTP-HASH", "hash:ip,port"],
-  ["KUBE-NODE-PORT-LOCAL-SCTP-HASH", "hash:ip,port"],
-  ["KUBE-HEALTH-CHECK-NODE-PORT", "bitmap:port"],
-  ["KUBE-IPVS-IPS", "hash:ip"],
+type SetFlag = "src" | "dst";
+
+/** ipsetInfo: the sets in creation order (the order `ipset list` shows them), with the comment each set-driven rule carries. */
+const SETS: { name: string; type: string; comment: string }[] = [
+  { name: "KUBE-LOOP-BACK", type: "hash:ip,port,ip", comment: "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose" },
+  { name: "KUBE-CLUSTER-IP", type: "hash:ip,port", comment: "Kubernetes service cluster ip + port for masquerade purpose" },
+  { name: "KUBE-EXTERNAL-IP", type: "hash:ip,port", comment: "Kubernetes service external ip + port for masquerade and filter purpose" },
+  { name: "KUBE-EXTERNAL-IP-LOCAL", type: "hash:ip,port", comment: "Kubernetes service external ip + port with externalTrafficPolicy=local" },
+  { name: "KUBE-LOAD-BALANCER", type: "hash:ip,port", comment: "Kubernetes service lb portal" },
+  { name: "KUBE-LOAD-BALANCER-FW", type: "hash:ip,port", comment: "Kubernetes service load balancer ip + port for load balancer with sourceRange" },
+  { name: "KUBE-LOAD-BALANCER-LOCAL", type: "hash:ip,port", comment: "Kubernetes service load balancer ip + port with externalTrafficPolicy=local" },
+  { name: "KUBE-LOAD-BALANCER-SOURCE-IP", type: "hash:ip,port,ip", comment: "Kubernetes service load balancer ip + port + source IP for packet filter purpose" },
+  { name: "KUBE-LOAD-BALANCER-SOURCE-CIDR", type: "hash:ip,port,net", comment: "Kubernetes service load balancer ip + port + source cidr for packet filter purpose" },
+  { name: "KUBE-NODE-PORT-TCP", type: "bitmap:port", comment: "Kubernetes nodeport TCP port for masquerade purpose" },
+  { name: "KUBE-NODE-PORT-LOCAL-TCP", type: "bitmap:port", comment: "Kubernetes nodeport TCP port with externalTrafficPolicy=local" },
+  { name: "KUBE-NODE-PORT-UDP", type: "bitmap:port", comment: "Kubernetes nodeport UDP port for masquerade purpose" },
+  { name: "KUBE-NODE-PORT-LOCAL-UDP", type: "bitmap:port", comment: "Kubernetes nodeport UDP port with externalTrafficPolicy=local" },
+  { name: "KUBE-NODE-PORT-SCTP-HASH", type: "hash:ip,port", comment: "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'" },
+  { name: "KUBE-NODE-PORT-LOCAL-SCTP-HASH", type: "hash:ip,port", comment: "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port'" },
+  { name: "KUBE-HEALTH-CHECK-NODE-PORT", type: "bitmap:port", comment: "Kubernetes health check node port" },
+  { name: "KUBE-IPVS-IPS", type: "hash:ip", comment: "Addresses on the ipvs interface" },
 ];
 
+const COMMENTS = new Map(SETS.map((s) => [s.name, s.comment]));
+
 export function ipvsSets(cluster: Cluster, node: Node, f: KubeProxyFeatures): IpSet[] {
-  const members = new Map<string, string[]>(SETS.map(([name]) => [name, []]));
+  const members = new Map<string, string[]>(SETS.map(({ name }) => [name, []]));
   const add = (set: string, member: string): void => void members.get(set)!.push(member);
   for (const info of portInfos(cluster, f.minor)) {
     const { svc, port, proto: p } = info;
@@ -59,7 +63,7 @@ export function ipvsSets(cluster: Cluster, node: Node, f: KubeProxyFeatures): Ip
     if (svc.healthCheckNodePort !== null && port === svc.ports[0]) add("KUBE-HEALTH-CHECK-NODE-PORT", String(svc.healthCheckNodePort));
   }
   for (const ip of ipvsAddresses(cluster, f)) add("KUBE-IPVS-IPS", formatIp4(ip));
-  return SETS.map(([name, type]) => ({
+  return SETS.map(({ name, type }) => ({
     name,
     type,
     header: type.startsWith("bitmap") ? "range 0-65535" : "family inet hashsize 1024 maxelem 65536",
@@ -107,13 +111,45 @@ export function ipvsServices(cluster: Cluster, node: Node, nodeAddresses: number
   return out;
 }
 
-export function writeIpvsRules(rs: RuleSet, cluster: Cluster, sets: IpSet[], f: KubeProxyFeatures): void {
-  const nonEmpty = (name: string) => sets.find((s) => s.name === name)!.members.length > 0;
-  const set = (name: string, flags: ("src" | "dst")[]): Match => ({ m: "set", name, flags, neg: false });
-  const natChains = ["KUBE-SERVICES", "KUBE-POSTROUTING", "KUBE-NODE-PORT", "KUBE-LOAD-BALANCER", "KUBE-MARK-MASQ"];
-  const filterChains = ["KUBE-FORWARD", "KUBE-NODE-PORT", "KUBE-PROXY-FIREWALL", "KUBE-SOURCE-RANGES-FIREWALL", "KUBE-IPVS-FILTER"];
-  for (const c of natChains) rs.flush("nat", c);
-  for (const c of filterChains) rs.flush("filter", c);
+/**
+ * ipsetWithIptablesChain: one rule per non-empty set, `-A <from> [-p proto] -m comment
+ * --comment <set comment> -m set --match-set <set> <flags> -j <to>`, written first and in this
+ * order (so each -LOCAL RETURN precedes its masquerade rule).
+ */
+const SET_RULES: { set: string; table: "nat" | "filter"; from: string; to: string; flags: SetFlag[]; proto?: string }[] = [
+  { set: "KUBE-LOOP-BACK", table: "nat", from: "KUBE-POSTROUTING", to: "MASQUERADE", flags: ["dst", "dst", "src"] },
+  { set: "KUBE-LOAD-BALANCER", table: "nat", from: "KUBE-SERVICES", to: "KUBE-LOAD-BALANCER", flags: ["dst", "dst"] },
+  { set: "KUBE-LOAD-BALANCER-LOCAL", table: "nat", from: "KUBE-LOAD-BALANCER", to: "RETURN", flags: ["dst", "dst"] },
+  { set: "KUBE-NODE-PORT-LOCAL-TCP", table: "nat", from: "KUBE-NODE-PORT", to: "RETURN", flags: ["dst"], proto: "tcp" },
+  { set: "KUBE-NODE-PORT-TCP", table: "nat", from: "KUBE-NODE-PORT", to: "KUBE-MARK-MASQ", flags: ["dst"], proto: "tcp" },
+  { set: "KUBE-NODE-PORT-LOCAL-UDP", table: "nat", from: "KUBE-NODE-PORT", to: "RETURN", flags: ["dst"], proto: "udp" },
+  { set: "KUBE-NODE-PORT-UDP", table: "nat", from: "KUBE-NODE-PORT", to: "KUBE-MARK-MASQ", flags: ["dst"], proto: "udp" },
+  { set: "KUBE-NODE-PORT-LOCAL-SCTP-HASH", table: "nat", from: "KUBE-NODE-PORT", to: "RETURN", flags: ["dst", "dst"], proto: "sctp" },
+  { set: "KUBE-NODE-PORT-SCTP-HASH", table: "nat", from: "KUBE-NODE-PORT", to: "KUBE-MARK-MASQ", flags: ["dst", "dst"], proto: "sctp" },
+  { set: "KUBE-LOAD-BALANCER-FW", table: "filter", from: "KUBE-PROXY-FIREWALL", to: "KUBE-SOURCE-RANGES-FIREWALL", flags: ["dst", "dst"] },
+  { set: "KUBE-LOAD-BALANCER-SOURCE-CIDR", table: "filter", from: "KUBE-SOURCE-RANGES-FIREWALL", to: "RETURN", flags: ["dst", "dst", "src"] },
+  { set: "KUBE-LOAD-BALANCER-SOURCE-IP", table: "filter", from: "KUBE-SOURCE-RANGES-FIREWALL", to: "RETURN", flags: ["dst", "dst", "src"] },
+];
+
+function setMatch(name: string, flags: SetFlag[]): Match {
+  return { m: "set", name, flags, neg: false };
+}
+
+/** `-m comment --comment <the set's comment> -m set --match-set <set> <flags>`. */
+function bySet(name: string, flags: SetFlag[]): Match[] {
+  return [comment(COMMENTS.get(name)!), setMatch(name, flags)];
+}
+
+function setRuleTarget(to: string): Target {
+  if (to === "MASQUERADE") return { t: "MASQUERADE", randomFully: false };
+  if (to === "RETURN") return { t: "RETURN" };
+  return jumpTo(to);
+}
+
+/** createAndLinkKubeChain: the ten chains and the jumps into them, each inserted at the top of its builtin chain. */
+function linkChains(rs: RuleSet): void {
+  for (const c of ["KUBE-SERVICES", "KUBE-POSTROUTING", "KUBE-NODE-PORT", "KUBE-LOAD-BALANCER", "KUBE-MARK-MASQ"]) rs.flush("nat", c);
+  for (const c of ["KUBE-FORWARD", "KUBE-NODE-PORT", "KUBE-PROXY-FIREWALL", "KUBE-SOURCE-RANGES-FIREWALL", "KUBE-IPVS-FILTER"]) rs.flush("filter", c);
   const jumps: ["nat" | "filter", string, string, string][] = [
     ["nat", "OUTPUT", "kubernetes service portals", "KUBE-SERVICES"],
     ["nat", "PREROUTING", "kubernetes service portals", "KUBE-SERVICES"],
@@ -125,39 +161,55 @@ export function writeIpvsRules(rs: RuleSet, cluster: Cluster, sets: IpSet[], f: 
     ["filter", "INPUT", "kubernetes ipvs access filter", "KUBE-IPVS-FILTER"],
   ];
   for (const [table, chain, text, target] of jumps) rs.ensure(table, chain, rule({ matches: [comment(text)], target: jumpTo(target) }, KP), "prepend");
+}
+
+/** writeIptablesRules, in its order; rules on empty sets are left out except where kube-proxy writes them unconditionally. */
+export function writeIpvsRules(rs: RuleSet, cluster: Cluster, sets: IpSet[], f: KubeProxyFeatures): void {
+  const nonEmpty = (name: string) => sets.find((s) => s.name === name)!.members.length > 0;
   const add = (table: "nat" | "filter", chain: string, r: Omit<Rule, "origin">): void => rs.append(table, chain, { ...r, origin: KP });
-  const cidr = cluster.kubeProxy.clusterCIDR;
+  linkChains(rs);
   add("nat", "KUBE-SERVICES", { src: net({ addr: 0x7f000000, len: 8 }), matches: [], target: { t: "RETURN" } });
-  if (nonEmpty("KUBE-CLUSTER-IP")) {
-    const why = [comment("Kubernetes service cluster ip + port for masquerade purpose"), set("KUBE-CLUSTER-IP", ["dst", "dst"])];
-    if (cluster.kubeProxy.masqueradeAll) add("nat", "KUBE-SERVICES", { matches: why, target: jumpTo("KUBE-MARK-MASQ") });
-    else if (cidr) add("nat", "KUBE-SERVICES", { src: net(cidr, true), matches: why, target: jumpTo("KUBE-MARK-MASQ") });
-    else add("nat", "KUBE-SERVICES", { matches: [why[0]!, set("KUBE-CLUSTER-IP", ["src", "dst"])], target: jumpTo("KUBE-MARK-MASQ") });
+  for (const s of SET_RULES) {
+    if (nonEmpty(s.set)) add(s.table, s.from, { ...(s.proto ? { proto: proto(s.proto) } : {}), matches: bySet(s.set, s.flags), target: setRuleTarget(s.to) });
   }
-  if (nonEmpty("KUBE-EXTERNAL-IP")) {
-    const ext = [comment("Kubernetes service external ip + port for masquerade and filter purpose"), set("KUBE-EXTERNAL-IP", ["dst", "dst"])];
-    add("nat", "KUBE-SERVICES", { matches: ext, target: jumpTo("KUBE-MARK-MASQ") });
-    add("nat", "KUBE-SERVICES", { matches: [...ext, { m: "physdev", isIn: { neg: true } }, { m: "addrtype", src: { types: ["LOCAL"], neg: true } }], target: { t: "ACCEPT" } });
-    add("nat", "KUBE-SERVICES", { matches: [...ext, dstLocal], target: { t: "ACCEPT" } });
-  }
-  if (nonEmpty("KUBE-LOAD-BALANCER")) add("nat", "KUBE-SERVICES", { matches: [comment("Kubernetes service lb portal"), set("KUBE-LOAD-BALANCER", ["dst", "dst"])], target: jumpTo("KUBE-LOAD-BALANCER") });
-  add("nat", "KUBE-SERVICES", { matches: [dstLocal], target: jumpTo("KUBE-NODE-PORT") });
-  if (nonEmpty("KUBE-CLUSTER-IP")) add("nat", "KUBE-SERVICES", { matches: [set("KUBE-CLUSTER-IP", ["dst", "dst"])], target: { t: "ACCEPT" } });
-  for (const [p, name] of [["tcp", "KUBE-NODE-PORT-TCP"], ["udp", "KUBE-NODE-PORT-UDP"]] as const) {
-    if (nonEmpty(name)) add("nat", "KUBE-NODE-PORT", { proto: proto(p), matches: [comment(`Kubernetes nodeport ${p.toUpperCase()} port for masquerade purpose`), set(name, ["dst"])], target: jumpTo("KUBE-MARK-MASQ") });
-  }
+  writeServiceRules(cluster, nonEmpty, add);
   add("nat", "KUBE-LOAD-BALANCER", { matches: [], target: jumpTo("KUBE-MARK-MASQ") });
-  if (nonEmpty("KUBE-LOOP-BACK")) add("nat", "KUBE-POSTROUTING", { matches: [comment("Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose"), set("KUBE-LOOP-BACK", ["dst", "dst", "src"])], target: { t: "MASQUERADE", randomFully: false } });
+  add("filter", "KUBE-SOURCE-RANGES-FIREWALL", { matches: [], target: { t: "DROP" } });
+  // acceptIPVSTraffic: "Those rules must be in the end of KUBE-SERVICE chain".
+  for (const name of ["KUBE-CLUSTER-IP", "KUBE-LOAD-BALANCER"]) if (nonEmpty(name)) add("nat", "KUBE-SERVICES", { matches: [setMatch(name, ["dst", "dst"])], target: { t: "ACCEPT" } });
+  add("filter", "KUBE-FORWARD", { matches: [comment("kubernetes forwarding rules"), mark(MASQ_MARK, MASQ_MARK)], target: { t: "ACCEPT" } });
+  add("filter", "KUBE-FORWARD", { matches: [comment("kubernetes forwarding conntrack rule"), ctstate(["RELATED", "ESTABLISHED"])], target: { t: "ACCEPT" } });
+  add("filter", "KUBE-NODE-PORT", { matches: bySet("KUBE-HEALTH-CHECK-NODE-PORT", ["dst"]), target: { t: "ACCEPT" } });
+  // Written even for empty sets; KUBE-EXTERNAL-IP-LOCAL has no RETURN here in 1.28.
+  for (const [name, flags] of [["KUBE-LOAD-BALANCER", ["dst", "dst"]], ["KUBE-CLUSTER-IP", ["dst", "dst"]], ["KUBE-EXTERNAL-IP", ["dst", "dst"]], ["KUBE-HEALTH-CHECK-NODE-PORT", ["dst"]]] as const) {
+    add("filter", "KUBE-IPVS-FILTER", { matches: [setMatch(name, [...flags])], target: { t: "RETURN" } });
+  }
+  add("filter", "KUBE-IPVS-FILTER", { matches: [ctstate(["NEW"]), setMatch("KUBE-IPVS-IPS", ["dst"])], target: { t: "REJECT", with: "icmp-port-unreachable" } });
   add("nat", "KUBE-POSTROUTING", { matches: [mark(MASQ_MARK, MASQ_MARK, true)], target: { t: "RETURN" } });
   add("nat", "KUBE-POSTROUTING", { matches: [], target: { t: "MARK", value: MASQ_MARK, mask: 0 } });
   add("nat", "KUBE-POSTROUTING", { matches: [comment("kubernetes service traffic requiring SNAT")], target: { t: "MASQUERADE", randomFully: f.randomFully } });
   add("nat", "KUBE-MARK-MASQ", { matches: [], target: { t: "MARK", value: MASQ_MARK, mask: MASQ_MARK } });
-  add("filter", "KUBE-FORWARD", { matches: [comment("kubernetes forwarding rules"), mark(MASQ_MARK, MASQ_MARK)], target: { t: "ACCEPT" } });
-  add("filter", "KUBE-FORWARD", { matches: [comment("kubernetes forwarding conntrack rule"), ctstate(["RELATED", "ESTABLISHED"])], target: { t: "ACCEPT" } });
-  add("filter", "KUBE-NODE-PORT", { matches: [comment("Kubernetes health check node port"), set("KUBE-HEALTH-CHECK-NODE-PORT", ["dst"])], target: { t: "ACCEPT" } });
-  add("filter", "KUBE-SOURCE-RANGES-FIREWALL", { matches: [], target: { t: "DROP" } });
-  for (const [name, flags] of [["KUBE-LOAD-BALANCER", ["dst", "dst"]], ["KUBE-CLUSTER-IP", ["dst", "dst"]], ["KUBE-EXTERNAL-IP", ["dst", "dst"]], ["KUBE-HEALTH-CHECK-NODE-PORT", ["dst"]]] as const) {
-    add("filter", "KUBE-IPVS-FILTER", { matches: [set(name, [...flags])], target: { t: "RETURN" } });
+}
+
+/** KUBE-SERVICES after the set table: cluster-IP masquerade, external IPs, then the node-port jump. */
+function writeServiceRules(cluster: Cluster, nonEmpty: (name: string) => boolean, add: (table: "nat", chain: string, r: Omit<Rule, "origin">) => void): void {
+  if (nonEmpty("KUBE-CLUSTER-IP")) {
+    const cidr = cluster.kubeProxy.clusterCIDR;
+    // masqueradeAll; else the local-traffic detector's `! -s <cidr>`; else masquerade what leaves from a VIP (`src,dst`).
+    if (cluster.kubeProxy.masqueradeAll) add("nat", "KUBE-SERVICES", { matches: bySet("KUBE-CLUSTER-IP", ["dst", "dst"]), target: jumpTo("KUBE-MARK-MASQ") });
+    else if (cidr) add("nat", "KUBE-SERVICES", { src: net(cidr, true), matches: bySet("KUBE-CLUSTER-IP", ["dst", "dst"]), target: jumpTo("KUBE-MARK-MASQ") });
+    else add("nat", "KUBE-SERVICES", { matches: bySet("KUBE-CLUSTER-IP", ["src", "dst"]), target: jumpTo("KUBE-MARK-MASQ") });
   }
-  add("filter", "KUBE-IPVS-FILTER", { matches: [ctstate(["NEW"]), set("KUBE-IPVS-IPS", ["dst"])], target: { t: "REJECT", with: "icmp-port-unreachable" } });
+  // externalIPRules: accept what comes from off the machine, and what is addressed to a local address.
+  const acceptExternal = (why: Match[]) => {
+    add("nat", "KUBE-SERVICES", { matches: [...why, { m: "physdev", isIn: { neg: true } }, { m: "addrtype", src: { types: ["LOCAL"], neg: true } }], target: { t: "ACCEPT" } });
+    add("nat", "KUBE-SERVICES", { matches: [...why, dstLocal], target: { t: "ACCEPT" } });
+  };
+  if (nonEmpty("KUBE-EXTERNAL-IP")) {
+    add("nat", "KUBE-SERVICES", { matches: bySet("KUBE-EXTERNAL-IP", ["dst", "dst"]), target: jumpTo("KUBE-MARK-MASQ") });
+    acceptExternal(bySet("KUBE-EXTERNAL-IP", ["dst", "dst"]));
+  }
+  // externalTrafficPolicy=Local external IPs keep their source: no masquerade rule.
+  if (nonEmpty("KUBE-EXTERNAL-IP-LOCAL")) acceptExternal(bySet("KUBE-EXTERNAL-IP-LOCAL", ["dst", "dst"]));
+  add("nat", "KUBE-SERVICES", { matches: [dstLocal], target: jumpTo("KUBE-NODE-PORT") });
 }
