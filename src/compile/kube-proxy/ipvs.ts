@@ -3,15 +3,15 @@
 // servers in the kernel's IPVS table, service addresses on the dummy
 // kube-ipvs0, ipsets, and a fixed set of iptables rules driven by the sets.
 
-import { formatIp4 } from "../../model/addr.js";
-import type { Cluster, Node } from "../../model/cluster.js";
+import { type Cidr, contains, formatCidr, formatIp4 } from "../../model/addr.js";
+import type { Cluster, Node, Service } from "../../model/cluster.js";
 import type { IpSet, IpvsService, Link } from "../../model/kernel.js";
 import type { Match, Rule, Target } from "../../netfilter/rule.js";
 import { randomMac } from "../naming.js";
 import type { RuleSet } from "../ruleset.js";
 import type { KubeProxyFeatures } from "./features.js";
 import { MASQ_MARK, comment, ctstate, dstLocal, jumpTo, mark, net, proto, rule } from "./rules.js";
-import { portInfos } from "./service-ports.js";
+import { type PortInfo, portInfos } from "./service-ports.js";
 
 const KP = { by: "kube-proxy" as const };
 
@@ -40,58 +40,110 @@ const SETS: { name: string; type: string; comment: string }[] = [
 
 const COMMENTS = new Map(SETS.map((s) => [s.name, s.comment]));
 
-export function ipvsSets(cluster: Cluster, node: Node, f: KubeProxyFeatures): IpSet[] {
-  const members = new Map<string, string[]>(SETS.map(({ name }) => [name, []]));
-  const add = (set: string, member: string): void => void members.get(set)!.push(member);
+/**
+ * Node addresses as kube-proxy reads them each sync (netlinkHandle.GetAllLocalAddressesExcept
+ * "kube-ipvs0"): every other interface's addresses, loopback addresses dropped (isValidForSet).
+ * NodePort virtual servers go on each; an external or LB IP among them is not bound to kube-ipvs0.
+ */
+export function ipvsNodeAddresses(links: Link[]): number[] {
+  const out = new Set<number>();
+  for (const l of links) if (l.name !== "kube-ipvs0") for (const a of l.addrs) if (a.cidr.addr >>> 24 !== 127) out.add(a.cidr.addr);
+  return [...out];
+}
+
+/** apiservice.ExternalPolicyLocal: only NodePort and LoadBalancer services have an external policy. */
+function externalPolicyLocal(svc: Service): boolean {
+  return svc.type !== "ClusterIP" && svc.externalTrafficPolicy === "Local";
+}
+
+/** BaseServicePortInfo.ExternallyAccessible: a node port, a load-balancer IP or an external IP. */
+function externallyAccessible(info: PortInfo): boolean {
+  return info.port.nodePort !== null || info.svc.loadBalancerIPs.length > 0 || info.svc.externalIPs.length > 0;
+}
+
+export function ipvsSets(cluster: Cluster, node: Node, nodeAddresses: number[], f: KubeProxyFeatures): IpSet[] {
+  const members = new Map<string, Set<string>>(SETS.map(({ name }) => [name, new Set()]));
+  const add = (set: string, member: string): void => void members.get(set)!.add(member);
   for (const info of portInfos(cluster, f.minor)) {
     const { svc, port, proto: p } = info;
     const entry = (ip: number) => `${formatIp4(ip)},${p}:${port.port}`;
+    const local = externalPolicyLocal(svc);
+    // Every local endpoint, whatever the traffic policies: a pod reaching itself through a VIP is masqueraded.
+    for (const e of info.endpoints) if (e.ep.node === node.name) add("KUBE-LOOP-BACK", `${formatIp4(e.ep.ip)},${p}:${e.ep.port},${formatIp4(e.ep.ip)}`);
     add("KUBE-CLUSTER-IP", entry(svc.clusterIP!));
-    for (const ip of svc.externalIPs) add(svc.externalTrafficPolicy === "Local" ? "KUBE-EXTERNAL-IP-LOCAL" : "KUBE-EXTERNAL-IP", entry(ip));
+    for (const ip of svc.externalIPs) add(local ? "KUBE-EXTERNAL-IP-LOCAL" : "KUBE-EXTERNAL-IP", entry(ip));
     for (const ip of svc.loadBalancerIPs) {
       add("KUBE-LOAD-BALANCER", entry(ip));
-      if (svc.externalTrafficPolicy === "Local") add("KUBE-LOAD-BALANCER-LOCAL", entry(ip));
+      if (local) add("KUBE-LOAD-BALANCER-LOCAL", entry(ip));
+      if (svc.loadBalancerSourceRanges.length > 0) sourceRangeEntries(svc.loadBalancerSourceRanges, entry(ip), ip, node, add);
     }
     if (port.nodePort !== null) {
-      const local = svc.externalTrafficPolicy === "Local";
-      if (p === "tcp") add(local ? "KUBE-NODE-PORT-LOCAL-TCP" : "KUBE-NODE-PORT-TCP", String(port.nodePort));
-      if (p === "udp") add(local ? "KUBE-NODE-PORT-LOCAL-UDP" : "KUBE-NODE-PORT-UDP", String(port.nodePort));
+      // bitmap:port sets hold the bare port; SCTP's hash:ip,port set one entry per node address.
+      const entries = p === "sctp" ? nodeAddresses.map((ip) => `${formatIp4(ip)},sctp:${port.nodePort}`) : [String(port.nodePort)];
+      const [all, onlyLocal] = NODE_PORT_SETS[p]!;
+      // ExternalPolicyLocal ports are in both sets: KUBE-NODE-PORT returns on the -LOCAL set before the masquerade rule.
+      for (const e of entries) {
+        add(all, e);
+        if (local) add(onlyLocal, e);
+      }
     }
-    for (const e of info.endpoints) {
-      if (e.ep.node === node.name) add("KUBE-LOOP-BACK", `${formatIp4(e.ep.ip)},${p}:${e.ep.port},${formatIp4(e.ep.ip)}`);
-    }
-    if (svc.healthCheckNodePort !== null && port === svc.ports[0]) add("KUBE-HEALTH-CHECK-NODE-PORT", String(svc.healthCheckNodePort));
+    if (svc.healthCheckNodePort !== null) add("KUBE-HEALTH-CHECK-NODE-PORT", String(svc.healthCheckNodePort));
   }
-  for (const ip of ipvsAddresses(cluster, f)) add("KUBE-IPVS-IPS", formatIp4(ip));
-  return SETS.map(({ name, type }) => ({
-    name,
-    type,
-    header: type.startsWith("bitmap") ? "range 0-65535" : "family inet hashsize 1024 maxelem 65536",
-    members: dedupe(members.get(name)!),
-  }));
+  for (const ip of ipvsBoundAddresses(cluster, nodeAddresses, f)) add("KUBE-IPVS-IPS", formatIp4(ip));
+  // A bitmap lists its members by bit, ascending; hash sets keep our insertion order (the kernel's is by bucket).
+  return SETS.map(({ name, type }) => {
+    const bitmap = type.startsWith("bitmap");
+    const list = [...members.get(name)!];
+    return { name, type, header: bitmap ? "range 0-65535" : "family inet hashsize 1024 maxelem 65536", members: bitmap ? list.sort((a, b) => Number(a) - Number(b)) : list };
+  });
 }
 
-function dedupe(list: string[]): string[] {
-  return [...new Set(list)];
+const NODE_PORT_SETS: Record<string, [string, string]> = {
+  tcp: ["KUBE-NODE-PORT-TCP", "KUBE-NODE-PORT-LOCAL-TCP"],
+  udp: ["KUBE-NODE-PORT-UDP", "KUBE-NODE-PORT-LOCAL-UDP"],
+  sctp: ["KUBE-NODE-PORT-SCTP-HASH", "KUBE-NODE-PORT-LOCAL-SCTP-HASH"],
+};
+
+/**
+ * loadBalancerSourceRanges: the LB address goes in -FW, each range in -SOURCE-CIDR, and when
+ * a range holds the node's IP, the LB address itself as an allowed source in -SOURCE-IP (for
+ * hosts that route the VIP locally; syncProxyRules, allowFromNode).
+ */
+function sourceRangeEntries(ranges: Cidr[], entry: string, lbIP: number, node: Node, add: (set: string, member: string) => void): void {
+  add("KUBE-LOAD-BALANCER-FW", entry);
+  // ipset prints a full-length net without its /32 (checked with ipset 7).
+  for (const r of ranges) add("KUBE-LOAD-BALANCER-SOURCE-CIDR", `${entry},${r.len === 32 ? formatIp4(r.addr) : formatCidr(r)}`);
+  if (ranges.some((r) => contains(r, node.ip))) add("KUBE-LOAD-BALANCER-SOURCE-IP", `${entry},${formatIp4(lbIP)}`);
 }
 
-/** Every address kube-proxy binds to kube-ipvs0: cluster IPs, external IPs, load-balancer IPs. */
-export function ipvsAddresses(cluster: Cluster, f: KubeProxyFeatures): number[] {
+/**
+ * Addresses kube-proxy binds to kube-ipvs0 (and lists in KUBE-IPVS-IPS): every cluster IP, and
+ * external and LB IPs unless already a node address ("We must not add the address to the dummy
+ * device if it exist on another interface").
+ */
+export function ipvsBoundAddresses(cluster: Cluster, nodeAddresses: number[], f: KubeProxyFeatures): number[] {
+  const onNode = new Set(nodeAddresses);
   const set = new Set<number>();
   for (const info of portInfos(cluster, f.minor)) {
     set.add(info.svc.clusterIP!);
-    for (const ip of info.svc.externalIPs) set.add(ip);
-    for (const ip of info.svc.loadBalancerIPs) set.add(ip);
+    for (const ip of [...info.svc.externalIPs, ...info.svc.loadBalancerIPs]) if (!onNode.has(ip)) set.add(ip);
   }
   return [...set].sort((a, b) => a - b);
 }
 
-export function kubeIpvs0(cluster: Cluster, node: Node, index: number, f: KubeProxyFeatures): Link {
+/** The dummy device, created but never set up; its addresses come from bindIpvsAddresses once the other links exist. */
+export function kubeIpvs0(cluster: Cluster, node: Node, index: number): Link {
   return {
     index, name: "kube-ipvs0", kind: "dummy", mtu: 1500, mac: randomMac(`kube-ipvs0/${cluster.name}/${node.name}`),
-    flags: ["BROADCAST", "NOARP"], operState: "DOWN", qdisc: "noop", txqlen: 1000,
-    addrs: ipvsAddresses(cluster, f).map((ip) => ({ cidr: { addr: ip, len: 32 }, scope: "global" as const })),
+    flags: ["BROADCAST", "NOARP"], operState: "DOWN", qdisc: "noop", txqlen: 1000, addrs: [],
   };
+}
+
+/** Binds the service addresses to kube-ipvs0 in `links`, which must hold every other interface already. */
+export function bindIpvsAddresses(cluster: Cluster, links: Link[], f: KubeProxyFeatures): void {
+  const dummy = links.find((l) => l.name === "kube-ipvs0");
+  if (!dummy) return;
+  dummy.addrs = ipvsBoundAddresses(cluster, ipvsNodeAddresses(links), f).map((ip) => ({ cidr: { addr: ip, len: 32 }, scope: "global" as const }));
 }
 
 /** Virtual servers: each service address and port, and each node port on the node's own addresses. */
