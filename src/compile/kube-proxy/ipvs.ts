@@ -146,19 +146,34 @@ export function bindIpvsAddresses(cluster: Cluster, links: Link[], f: KubeProxyF
   dummy.addrs = ipvsBoundAddresses(cluster, ipvsNodeAddresses(links), f).map((ip) => ({ cidr: { addr: ip, len: 32 }, scope: "global" as const }));
 }
 
-/** Virtual servers: each service address and port, and each node port on the node's own addresses. */
+/**
+ * Real servers of one virtual server (syncEndpoint over CategorizeEndpoints). Cluster endpoints
+ * exist when ITP is Cluster or the port is externally accessible; a Local-policy virtual server
+ * takes this node's endpoints, and when there are none falls back to the cluster endpoints
+ * (kubernetes#97081), so an ETP=Local node port without local endpoints still forwards.
+ */
+function realServers(info: PortInfo, node: Node, onlyLocal: boolean): IpvsService["dests"] {
+  const usesCluster = info.svc.internalTrafficPolicy !== "Local" || externallyAccessible(info);
+  const cluster = usesCluster ? info.endpoints : [];
+  const local = info.endpoints.filter((e) => e.ep.node === node.name);
+  const chosen = onlyLocal && local.length > 0 ? local : cluster;
+  const seen = new Set<string>();
+  return chosen
+    .filter((e) => !seen.has(e.text) && seen.add(e.text))
+    .map((e) => ({ ip: e.ep.ip, port: e.ep.port, weight: 1, forward: "Masq" as const }));
+}
+
+/** Virtual servers: the cluster IP, each external and LB IP, and the node port on every node address. */
 export function ipvsServices(cluster: Cluster, node: Node, nodeAddresses: number[], f: KubeProxyFeatures): IpvsService[] {
   const out: IpvsService[] = [];
   for (const info of portInfos(cluster, f.minor)) {
     const { svc, port, proto: p } = info;
-    const prot = p.toUpperCase() as IpvsService["proto"];
-    const pick = (local: boolean) => info.endpoints.filter((e) => !local || e.ep.node === node.name).map((e) => ({ ip: e.ep.ip, port: e.ep.port, weight: 1, forward: "Masq" as const }));
-    const affinity = svc.sessionAffinity === "ClientIP" ? { persistent: svc.sessionAffinityTimeout } : {};
-    const internal = pick(svc.internalTrafficPolicy === "Local");
-    const external = pick(svc.externalTrafficPolicy === "Local" && svc.type !== "ClusterIP");
-    out.push({ proto: prot, vip: svc.clusterIP!, port: port.port, scheduler: "rr", ...affinity, dests: internal });
-    for (const ip of [...svc.externalIPs, ...svc.loadBalancerIPs]) out.push({ proto: prot, vip: ip, port: port.port, scheduler: "rr", ...affinity, dests: external });
-    if (port.nodePort !== null) for (const ip of nodeAddresses) out.push({ proto: prot, vip: ip, port: port.nodePort, scheduler: "rr", ...affinity, dests: external });
+    const base = { proto: p.toUpperCase() as IpvsService["proto"], scheduler: "rr", ...(svc.sessionAffinity === "ClientIP" ? { persistent: svc.sessionAffinityTimeout } : {}) };
+    const internal = realServers(info, node, svc.internalTrafficPolicy === "Local");
+    const external = realServers(info, node, externalPolicyLocal(svc));
+    out.push({ ...base, vip: svc.clusterIP!, port: port.port, dests: internal });
+    for (const ip of [...svc.externalIPs, ...svc.loadBalancerIPs]) out.push({ ...base, vip: ip, port: port.port, dests: external });
+    if (port.nodePort !== null) for (const ip of nodeAddresses) out.push({ ...base, vip: ip, port: port.nodePort, dests: external });
   }
   return out;
 }
