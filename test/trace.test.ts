@@ -45,9 +45,12 @@ const CASES: [string, string[], number][] = [
   // IPVS decrements the TTL of this host's own packets too (__ip_vs_get_out_rt), and the source (the ClusterIP itself) is masqueraded.
   ["ipvs-node-to-clusterip", ["trace", "-f", V, "node-a", "10.96.0.3", "-n", "-v", "--seed", "4", "--on", "node-a"], 0],
   ["ipvs-nodeport-no-local-endpoint", ["trace", "-f", V, "laptop", "node-a:30082", "-n"], 0],
-  // externalTrafficPolicy: Local with no endpoint here: the virtual server has no real server, ip_vs_leave answers port unreachable.
-  ["ipvs-external-traffic-policy-local-no-endpoint", ["trace", "-f", V, "laptop", "node-a:30081", "-n"], 1],
+  // externalTrafficPolicy: Local with no endpoint here: kube-proxy falls back to every endpoint (syncEndpoint, kubernetes#97081)
+  // and KUBE-NODE-PORT-LOCAL-TCP skips its masquerade mark; flannel's "! -s 10.244.0.0/16 -d 10.244.0.0/16" MASQUERADE still
+  // rewrites the source, so the reply comes back through node-a and the flow is delivered.
+  ["ipvs-external-traffic-policy-local-no-endpoint", ["trace", "-f", V, "laptop", "node-a:30081", "-n"], 0],
   ["ipvs-external-traffic-policy-local-delivered", ["trace", "-f", V, "laptop", "node-b:30081", "-n"], 0],
+  // A Service with endpoints nowhere: the virtual server has no real server, ip_vs_leave answers port unreachable.
   ["ipvs-no-endpoints", ["trace", "-f", V, "client-a", "empty", "-n"], 1],
   // KUBE-IPVS-FILTER rejects what is for a service address but no virtual server: a ping, or a port the service does not have.
   ["ipvs-icmp-to-clusterip", ["trace", "-f", V, "client-a", "10.96.0.3", "-p", "icmp", "-n"], 1],

@@ -10,7 +10,7 @@ import { cniConflist, netConf, nodeHostsFile, nodeResolvConf } from "./files.js"
 import { subnetEnv } from "./flannel.js";
 import { buildNodeLinks, loopback, podsWithNetns } from "./node-netns.js";
 import { buildNodeTables, featuresOf } from "./node-tables.js";
-import { ipvsServices, ipvsSets } from "./kube-proxy/ipvs.js";
+import { ipvsNodeAddresses, ipvsServices, ipvsSets } from "./kube-proxy/ipvs.js";
 import { nodeListeners } from "./node-listeners.js";
 import { minorOf } from "./kube-proxy/features.js";
 import { buildPodNetns } from "./pod-netns.js";
@@ -74,8 +74,8 @@ export class CompiledCluster {
     const features = featuresOf(cluster);
     let tables: Tables | undefined;
     let sets: IpSet[] | undefined;
-    const ipsets = (): IpSet[] => (sets ??= cluster.kubeProxy.mode === "ipvs" ? ipvsSets(cluster, node, features) : []);
-    const localAddrs = built.links.filter((l) => l.kind !== "loopback" && l.name !== "kube-ipvs0").flatMap((l) => l.addrs.map((a) => a.cidr.addr));
+    const localAddrs = ipvsNodeAddresses(built.links);
+    const ipsets = (): IpSet[] => (sets ??= cluster.kubeProxy.mode === "ipvs" ? ipvsSets(cluster, node, localAddrs, features) : []);
     const flannel = cluster.network.backend !== "none";
     const files = new Map<string, () => string>([
       ...(flannel

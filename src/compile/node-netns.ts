@@ -7,7 +7,7 @@ import type { Cluster, Node, Pod } from "../model/cluster.js";
 import type { FdbEntry, Link, Neigh, Route } from "../model/kernel.js";
 import { dockerEra, docker0Address } from "./docker.js";
 import { flannelMinor, flannelMtu } from "./flannel.js";
-import { kubeIpvs0 } from "./kube-proxy/ipvs.js";
+import { bindIpvsAddresses, kubeIpvs0 } from "./kube-proxy/ipvs.js";
 import { featuresOf } from "./node-tables.js";
 import { bridgeMac, podMac, podUid, randomMac, vethHostMac, vethName, vtepMac } from "./naming.js";
 import { minorOf } from "./kube-proxy/features.js";
@@ -76,7 +76,7 @@ export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeL
     // flannel before 0.9 put the whole Network's prefix on flannel.1, so the kernel route covers every node.
     if (overlay.kind === "vxlan" && flannelMinor(cluster) < 9) routes.push(connected(overlay.name, overlay.addrs[0]!.cidr));
   }
-  if (cluster.kubeProxy.mode === "ipvs") links.push(kubeIpvs0(cluster, node, index++, featuresOf(cluster)));
+  if (cluster.kubeProxy.mode === "ipvs") links.push(kubeIpvs0(cluster, node, index++));
   // flanneld programs the other nodes' leases when it starts, before any pod exists.
   const leases = remoteLeases(cluster, overlay?.name, nic.name);
   for (const remote of cluster.nodes) {
@@ -109,6 +109,8 @@ export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeL
     // Pods announce themselves (IPv6 DAD/RS) at link-up, so the bridge has learned their MACs before any traffic.
     fdb.push({ mac: podMac(cluster, pod), dev: veth.name, master: network.bridge, self: false, permanent: false, origin: `pod ${pod.namespace}/${pod.name}` });
   }
+  // kube-proxy binds its addresses after reading every other interface's (an external IP that is a node address stays off kube-ipvs0).
+  if (cluster.kubeProxy.mode === "ipvs") bindIpvsAddresses(cluster, links, featuresOf(cluster));
   routes.push(...localTable(links));
   return { links, routes, neigh, fdb, podVeths };
 }
