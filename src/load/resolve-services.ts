@@ -68,7 +68,7 @@ export function resolveServices(ctx: Context, drafts: ServiceDraft[]): Service[]
   });
 }
 
-/** Every cluster has default/kubernetes at .1: the apiserver on the first node, port 6443 (kubeadm's default). */
+/** Every cluster has default/kubernetes at .1: the apiserver on the first node, port 6443 (kubeadm's default). Its EndpointSlice, written by the apiserver, names no node. */
 function withKubernetes(ctx: Context, drafts: ServiceDraft[]): ServiceDraft[] {
   if (drafts.some((s) => s.namespace === "default" && s.name === "kubernetes")) return drafts;
   const apiserver = ctx.nodes[0];
@@ -78,7 +78,7 @@ function withKubernetes(ctx: Context, drafts: ServiceDraft[]): ServiceDraft[] {
     type: "ClusterIP",
     clusterIP: ctx.serviceCIDR ? (networkOf(ctx.serviceCIDR) + 1) >>> 0 : undefined,
     selector: null,
-    endpoints: apiserver ? [{ ip: apiserver.ip, port: 6443, node: apiserver.name, at: [] }] : [],
+    endpoints: apiserver ? [{ ip: apiserver.ip, port: 6443, node: null, at: [] }] : [],
     ports: [{ name: "https", port: 443, targetPort: 6443, protocol: "TCP", at: [] }],
     externalTrafficPolicy: "Cluster",
     internalTrafficPolicy: "Cluster",
