@@ -257,7 +257,8 @@ function explicitEndpoints(ctx: Context, s: ServiceDraft, p: ServicePortDraft): 
       port = p.targetPort;
     }
     const pod = byIp.get(e.ip);
-    let node = e.node ?? pod?.node ?? nodes.find((n) => n.ip === e.ip)?.name ?? null;
+    // An EndpointSlice names a node only when its writer sets nodeName: given here, or a pod's (the controller's).
+    let node = e.node ?? pod?.node ?? null;
     if (e.node !== null && !nodes.some((n) => n.name === e.node)) {
       if (p === s.ports[0]) c.error("unknown-node", `endpoint ${formatIp4(e.ip)} names node "${e.node}", which is not in nodes`, [...e.at, "node"], { hint: nodeHint(e.node, nodes) });
       node = null;

@@ -88,9 +88,11 @@ export function endpointsCell(s: Service): string {
   return entries.length > 3 ? `${shown} + ${entries.length - 3} more...` : shown;
 }
 
+/** The nodes an apiserver runs on: the kubernetes Service's endpoints are their host-network addresses. */
 function apiserverNodes(cluster: Cluster): Set<string> {
   const k = cluster.services.find((s) => s.namespace === "default" && s.name === "kubernetes");
-  return new Set((k?.ports[0]?.endpoints ?? []).flatMap((e) => (e.node ? [e.node] : [])));
+  const ips = new Set((k?.ports[0]?.endpoints ?? []).map((e) => e.ip));
+  return new Set(cluster.nodes.filter((n) => ips.has(n.ip)).map((n) => n.name));
 }
 
 function roleOf(era: KubectlEra, cluster: Cluster, node: Node): string {
