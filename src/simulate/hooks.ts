@@ -10,8 +10,8 @@
 // packet (both directions) is translated from the conntrack entry, as
 // nf_nat_packet() does.
 
-import { type Ip4, formatIp4, parseIp4 } from "../model/addr.js";
-import { linkByName } from "../model/kernel.js";
+import { type Cidr, contains, type Ip4, formatIp4, parseCidr, parseIp4 } from "../model/addr.js";
+import { type IpSet, linkByName } from "../model/kernel.js";
 import type { Rule, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
@@ -188,7 +188,7 @@ class HookContext implements WalkContext {
   }
 
   inSet(name: string, flags: ("src" | "dst")[]): boolean {
-    return inSet(this.st, name, flags, this.skb.ip);
+    return inSet(this.st.netns.ipsets(), name, flags, this.skb.ip);
   }
 
   recent(m: Parameters<MatchContext["recent"]>[0]): boolean {
@@ -344,21 +344,64 @@ function translate(net: Network, nsId: string, skb: Skb, manip: "dst" | "src"): 
   }
 }
 
-function inSet(st: NsState, name: string, flags: ("src" | "dst")[], ip: Ipv4Packet): boolean {
-  const set = st.netns.ipsets().find((s) => s.name === name);
-  if (!set) return false;
+/** A set's members as the kernel looks them up: whole keys, and for hash:ip,port,net (hash:net) the networks under each ip,port (under ""). */
+interface SetIndex {
+  keys: Set<string>;
+  nets: Map<string, Cidr[]>;
+}
+
+const setIndexes = new WeakMap<readonly IpSet[], Map<string, { set: IpSet; index: SetIndex }>>();
+
+function setByName(sets: readonly IpSet[], name: string): { set: IpSet; index: SetIndex } | undefined {
+  let byName = setIndexes.get(sets);
+  if (!byName) {
+    byName = new Map();
+    for (const set of sets) {
+      const index: SetIndex = { keys: new Set(set.members), nets: new Map() };
+      if (set.type === "hash:ip,port,net" || set.type === "hash:net") {
+        for (const m of set.members) {
+          const cut = m.lastIndexOf(",");
+          const net = parseCidr(m.slice(cut + 1).includes("/") ? m.slice(cut + 1) : `${m.slice(cut + 1)}/32`);
+          if (!net) continue;
+          const head = cut < 0 ? "" : m.slice(0, cut);
+          index.nets.set(head, [...(index.nets.get(head) ?? []), net]);
+        }
+      }
+      byName.set(set.name, { set, index });
+    }
+    setIndexes.set(sets, byName);
+  }
+  return byName.get(name);
+}
+
+/** `-m set --match-set NAME FLAGS`: the packet's fields in the set type's order, looked up as ipset does (ip_set_test). */
+export function inSet(sets: readonly IpSet[], name: string, flags: readonly ("src" | "dst")[], ip: Ipv4Packet): boolean {
+  const found = setByName(sets, name);
+  if (!found) return false;
+  const { set, index } = found;
   const p = ip.payload;
   const proto = p.kind === "ipv4" ? "ipencap" : p.kind;
   const port = (which: "src" | "dst") => (p.kind === "tcp" || p.kind === "udp" ? (which === "src" ? p.sport : p.dport) : 0);
-  const addr = (which: "src" | "dst") => formatIp4(which === "src" ? ip.src : ip.dst);
-  const type = set.type;
-  let key: string;
-  if (type === "hash:ip") key = addr(flags[0]!);
-  else if (type === "bitmap:port") key = String(port(flags[0]!));
-  else if (type === "hash:ip,port") key = `${addr(flags[0]!)},${proto}:${port(flags[1]!)}`;
-  else if (type === "hash:ip,port,ip") key = `${addr(flags[0]!)},${proto}:${port(flags[1]!)},${addr(flags[2]!)}`;
-  else return false;
-  return set.members.includes(key);
+  const addr = (which: "src" | "dst") => (which === "src" ? ip.src : ip.dst);
+  switch (set.type) {
+    case "hash:ip":
+      return index.keys.has(formatIp4(addr(flags[0]!)));
+    case "bitmap:port":
+      return index.keys.has(String(port(flags[0]!)));
+    case "hash:ip,port":
+      return index.keys.has(`${formatIp4(addr(flags[0]!))},${proto}:${port(flags[1]!)}`);
+    case "hash:ip,port,ip":
+      return index.keys.has(`${formatIp4(addr(flags[0]!))},${proto}:${port(flags[1]!)},${formatIp4(addr(flags[2]!))}`);
+    case "hash:net":
+      return (index.nets.get("") ?? []).some((n) => contains(n, addr(flags[0]!)));
+    case "hash:ip,port,net": {
+      const nets = index.nets.get(`${formatIp4(addr(flags[0]!))},${proto}:${port(flags[1]!)}`);
+      const third = addr(flags[2]!);
+      return nets !== undefined && nets.some((n) => contains(n, third));
+    }
+    default:
+      throw new Error(`-m set: the set type ${set.type} (${set.name}) is not simulated`);
+  }
 }
 
 function recent(net: Network, st: NsState, m: { op: string; name: string; seconds?: number; side: string }, ip: Ipv4Packet): boolean {
