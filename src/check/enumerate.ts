@@ -75,7 +75,8 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
       return undefined;
     }
     const chooser = new RecordingChooser(script);
-    const result = runFlow(world, input, { seed, chooser });
+    // Judged by its observation; the steps come back with the records when a report prints them.
+    const result = runFlow(world, input, { seed, chooser, narrate: false });
     const request = result.keyPackets.request ?? Infinity;
     const dns = chooser.made.findIndex((m) => m.packet >= request);
     const observed = observe(result);

@@ -179,7 +179,7 @@ function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: H
   if (!t) return { verdict: "ACCEPT", policy: true };
   const hits: RuleHit[] = [];
   const outcome = walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits));
-  for (const h of hits) {
+  for (const h of net.narrating ? hits : []) {
     const text = ruleText(h.chain, h.rule);
     net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));
   }
