@@ -128,7 +128,7 @@ class HookContext implements WalkContext {
     private readonly st: NsState,
     private readonly skb: Skb,
     devs: HookDevices,
-    readonly hits: RuleHit[],
+    readonly hits: RuleHit[] | undefined,
   ) {
     const conn = skb.ct?.conn;
     this.ctDnat = conn ? conn.reply.src !== conn.orig.dst || conn.reply.sport !== conn.orig.dport : false;
@@ -177,9 +177,9 @@ class HookContext implements WalkContext {
 function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: Hook, skb: Skb, devs: HookDevices): Outcome {
   const t = st.netns.tables().get(table);
   if (!t) return { verdict: "ACCEPT", policy: true };
-  const hits: RuleHit[] = [];
+  const hits: RuleHit[] | undefined = net.narrating ? [] : undefined;
   const outcome = walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits));
-  for (const h of net.narrating ? hits : []) {
+  for (const h of hits ?? []) {
     const text = ruleText(h.chain, h.rule);
     net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));
   }

@@ -283,11 +283,22 @@ function staticFdbPort(net: Network, nsId: string, br: Link, mac: Mac): string |
   return net.ns(nsId).fdb.find((f) => f.master === br.name && f.mac === mac)?.dev;
 }
 
+/** A bridge's ports in link order, per namespace: found once, flooded to for every broadcast. */
+const portLists = new WeakMap<Link[], { size: number; byBridge: Map<string, Link[]> }>();
+
+function portsOf(net: Network, nsId: string, br: Link): Link[] {
+  const links = net.ns(nsId).links;
+  let index = portLists.get(links);
+  if (index?.size !== links.length) portLists.set(links, (index = { size: links.length, byBridge: new Map() }));
+  let ports = index.byBridge.get(br.name);
+  if (!ports) index.byBridge.set(br.name, (ports = links.filter((l) => l.master === br.name)));
+  return ports;
+}
+
 function flood(net: Network, nsId: string, br: Link, from: Link, frame: EthernetFrame, skb: Skb | undefined): void {
-  const ns = net.ns(nsId);
   // Flooding includes the port it came from only in hairpin mode (a pod sees its own ARP request again).
   const copy = net.floodCopy(frame);
-  for (const port of ns.links.filter((l) => l.master === br.name)) {
+  for (const port of portsOf(net, nsId, br)) {
     if (port.name === from.name && !port.bridgePort?.hairpin) continue;
     forwardToPort(net, nsId, br, from, port.name, copy, skb);
   }
@@ -321,8 +332,11 @@ function bridgeTransmit(net: Network, nsId: string, br: Link, frame: EthernetFra
   const st = net.state(nsId);
   net.advance(LATENCY.bridge);
   const port = frame.dst === BROADCAST ? undefined : st.fdb.get(br.name)?.get(frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
-  const ports = port ? [port] : net.ns(nsId).links.filter((l) => l.master === br.name).map((l) => l.name);
+  if (port) {
+    l2Xmit(net, nsId, linkOf(net, nsId, port), frame, skb);
+    return;
+  }
   // An unknown destination or a broadcast is flooded to every port (br_flood).
-  const out = port ? frame : net.floodCopy(frame);
-  for (const name of ports) l2Xmit(net, nsId, linkOf(net, nsId, name), out, skb);
+  const out = net.floodCopy(frame);
+  for (const link of portsOf(net, nsId, br)) l2Xmit(net, nsId, link, out, skb);
 }
