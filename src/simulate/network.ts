@@ -44,8 +44,7 @@ export class Network {
   private nextPacket = 1;
   /** Set while a packet moves, so steps can say which packet they are about. */
   current = 0;
-  private queue: { time: number; seq: number; run: () => void }[] = [];
-  private queued = 0;
+  private readonly queue = new EventQueue();
 
   constructor(
     readonly world: World,
@@ -91,16 +90,12 @@ export class Network {
 
   /** Something to happen at a later simulated time (a timer, an application's reply). */
   schedule(time: number, run: () => void): void {
-    this.queue.push({ time, seq: this.queued++, run });
+    this.queue.push(time, run, undefined);
   }
 
   /** Schedules `run` after `us` microseconds, keeping the current packet number. */
   later(us: number, run: () => void): void {
-    const packet = this.current;
-    this.schedule(this.now + us, () => {
-      this.current = packet;
-      run();
-    });
+    this.queue.push(this.now + us, run, this.current);
   }
 
   /**
@@ -109,17 +104,12 @@ export class Network {
    */
   runUntil(until: number, keepGoing?: (time: number) => boolean): void {
     for (;;) {
-      let best = -1;
-      for (let i = 0; i < this.queue.length; i++) {
-        const e = this.queue[i]!;
-        const b = this.queue[best];
-        if (!b || e.time < b.time || (e.time === b.time && e.seq < b.seq)) best = i;
-      }
-      if (best < 0) return;
-      const next = this.queue[best]!;
+      const next = this.queue.peek();
+      if (!next) return;
       if (next.time > until || (keepGoing && !keepGoing(next.time))) return;
-      this.queue.splice(best, 1);
+      this.queue.pop();
       if (next.time > this.now) this.now = next.time;
+      if (next.packet !== undefined) this.current = next.packet;
       next.run();
     }
   }
@@ -172,6 +162,64 @@ export class Network {
   isLocal(netns: string, ip: Ip4): boolean {
     return ip >>> 24 === 127 || localAddressDev(this.ns(netns), ip) !== undefined;
   }
+}
+
+interface Event {
+  time: number;
+  /** Order of scheduling: events at the same time run first come, first served. */
+  seq: number;
+  run: () => void;
+  /** The packet number `later` keeps for the event. */
+  packet: number | undefined;
+}
+
+/**
+ * Scheduled events by (time, seq), as a binary heap: a flood schedules one
+ * event per bridge port, and a linear scan for the earliest made every
+ * delivery cost as much as the queue was long.
+ */
+class EventQueue {
+  private readonly heap: Event[] = [];
+  private seq = 0;
+
+  push(time: number, run: () => void, packet: number | undefined): void {
+    const heap = this.heap;
+    const e: Event = { time, seq: this.seq++, run, packet };
+    let i = heap.length;
+    heap.push(e);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!before(e, heap[up]!)) break;
+      heap[i] = heap[up]!;
+      i = up;
+    }
+    heap[i] = e;
+  }
+
+  peek(): Event | undefined {
+    return this.heap[0];
+  }
+
+  pop(): void {
+    const heap = this.heap;
+    const last = heap.pop();
+    if (!last || heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) break;
+      const r = l + 1;
+      const child = r < heap.length && before(heap[r]!, heap[l]!) ? r : l;
+      if (!before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+  }
+}
+
+function before(a: Event, b: Event): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
 
 const PARTIAL = 1;
