@@ -56,9 +56,11 @@ export class Network {
      * most runs by what was observed and simulates again the few it prints.
      */
     readonly narrating = true,
-  ) {}
+  ) {
+    this.namespaces = namespacesOf(world);
+  }
 
-  private readonly namespaces = new Map<string, Netns>();
+  private readonly namespaces: Map<string, Netns>;
 
   ns(id: string): Netns {
     let ns = this.namespaces.get(id);
@@ -220,6 +222,15 @@ class EventQueue {
 
 function before(a: Event, b: Event): boolean {
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+/** The world's namespaces by id, shared by every network on it (compiled state is never mutated). */
+const worldNamespaces = new WeakMap<World, Map<string, Netns>>();
+
+function namespacesOf(world: World): Map<string, Netns> {
+  let known = worldNamespaces.get(world);
+  if (!known) worldNamespaces.set(world, (known = new Map()));
+  return known;
 }
 
 const PARTIAL = 1;
