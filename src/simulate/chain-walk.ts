@@ -32,6 +32,11 @@ const MAX_DEPTH = 64;
 const ACCEPT_BY_POLICY: Outcome = Object.freeze({ verdict: "ACCEPT", policy: true });
 const DROP_BY_POLICY: Outcome = Object.freeze({ verdict: "DROP", policy: true });
 
+/** What a walk of a builtin chain without rules (or of a missing one) returns. */
+export function policyOf(table: Table, builtin: string): Outcome {
+  return table.chains.get(builtin)?.policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
+}
+
 export function walkChain(table: Table, builtin: string, c: WalkContext): Outcome {
   const start = table.chains.get(builtin);
   if (!start) return ACCEPT_BY_POLICY;

@@ -15,7 +15,7 @@ import { linkByName } from "../model/kernel.js";
 import type { Rule, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
-import { type Outcome, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
+import { type Outcome, policyOf, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
 import { type Conn, type Tuple, invert, trackPacket } from "./conntrack.js";
 import { isIcmpError, relatedKey, translateRelated } from "./icmp-related.js";
 import type { CtState, MatchContext } from "./match.js";
@@ -178,7 +178,8 @@ function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: H
   const t = st.netns.tables().get(table);
   if (!t) return { verdict: "ACCEPT", policy: true };
   const hits: RuleHit[] | undefined = net.narrating ? [] : undefined;
-  const outcome = walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits));
+  // Most builtin chains a packet meets are empty (mangle, on every node): the policy decides, no context needed.
+  const outcome = t.chains.get(hook)?.rules.length ? walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits)) : policyOf(t, hook);
   for (const h of hits ?? []) {
     const text = ruleText(h.chain, h.rule);
     net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));
