@@ -58,9 +58,11 @@ export class Network {
     readonly narrating = true,
   ) {
     this.namespaces = namespacesOf(world);
+    this.points = pointsOf(world);
   }
 
   private readonly namespaces: Map<string, Netns>;
+  private readonly points: CapturePoints;
 
   ns(id: string): Netns {
     let ns = this.namespaces.get(id);
@@ -127,13 +129,13 @@ export class Network {
 
   /** What tcpdump on `dev` sees of `frame`; with `skb`, the frame carries that packet with its checksums as offload leaves them. */
   captureFrame(netns: string, dev: string, direction: "in" | "out", frame: EthernetFrame, packet: number, skb?: Skb): void {
-    const point: CapturePoint = { netns, dev, linkType: "EN10MB" };
+    const point = this.points.of(netns, dev, "EN10MB");
     const ip = skb ? skb.ip : frame.payload.kind === "ipv4" ? frame.payload : undefined;
     this.captures.push(new Capture(this.now, point, direction, packet, ip, frame, skb ? partialOf(skb) : 0, this.floodCopies.has(frame)));
   }
 
   captureRaw(netns: string, dev: string, direction: "in" | "out", ip: Ipv4Packet, packet: number, skb?: Skb): void {
-    this.captures.push(new Capture(this.now, { netns, dev, linkType: "RAW" }, direction, packet, ip, undefined, skb ? partialOf(skb) : 0, false));
+    this.captures.push(new Capture(this.now, this.points.of(netns, dev, "RAW"), direction, packet, ip, undefined, skb ? partialOf(skb) : 0, false));
   }
 
   private readonly floodCopies = new WeakSet<EthernetFrame>();
@@ -230,6 +232,27 @@ const worldNamespaces = new WeakMap<World, Map<string, Netns>>();
 function namespacesOf(world: World): Map<string, Netns> {
   let known = worldNamespaces.get(world);
   if (!known) worldNamespaces.set(world, (known = new Map()));
+  return known;
+}
+
+/** One CapturePoint per interface (never mutated): a flow is captured at the same few, packet after packet. */
+class CapturePoints {
+  private readonly byNetns = new Map<string, Map<string, CapturePoint>>();
+
+  of(netns: string, dev: string, linkType: CapturePoint["linkType"]): CapturePoint {
+    let devs = this.byNetns.get(netns);
+    if (!devs) this.byNetns.set(netns, (devs = new Map()));
+    let point = devs.get(dev);
+    if (!point || point.linkType !== linkType) devs.set(dev, (point = { netns, dev, linkType }));
+    return point;
+  }
+}
+
+const worldPoints = new WeakMap<World, CapturePoints>();
+
+function pointsOf(world: World): CapturePoints {
+  let known = worldPoints.get(world);
+  if (!known) worldPoints.set(world, (known = new CapturePoints()));
   return known;
 }
 
