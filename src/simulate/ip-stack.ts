@@ -60,7 +60,7 @@ function send(net: Network, nsId: string, skb: Skb): void {
   }
   const post = runHook(net, nsId, "POSTROUTING", skb, { out: route.dev.name, nexthop: route.nexthop });
   if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
-  net.step("route", nsId, `route ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
+  if (net.narrating) net.step("route", nsId, `route ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
   devXmit(net, nsId, route.dev, skb, route.nexthop);
 }
 
@@ -102,7 +102,7 @@ export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
   if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
   const post = runHook(net, nsId, "POSTROUTING", skb, { in: dev.name, out: route.dev.name, nexthop: route.nexthop });
   if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
-  net.step("forward", nsId, `forward ${formatIp4(skb.ip.src)} → ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
+  if (net.narrating) net.step("forward", nsId, `forward ${formatIp4(skb.ip.src)} → ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
   devXmit(net, nsId, route.dev, skb, route.nexthop);
 }
 

@@ -70,7 +70,7 @@ function resolve(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: nu
     const src = dev.addrs[0]?.cidr.addr ?? 0;
     const request: ArpPacket = { kind: "arp", op: "request", senderMac: dev.mac!, senderIp: src, targetMac: "00:00:00:00:00:00", targetIp: nexthop };
     net.current = net.newPacketId();
-    net.step("neighbour", nsId, `ARP: who has ${formatIp4(nexthop)}? (from ${dev.name})`, { dev: dev.name });
+    if (net.narrating) net.step("neighbour", nsId, `ARP: who has ${formatIp4(nexthop)}? (from ${dev.name})`, { dev: dev.name });
     l2Xmit(net, nsId, dev, { src: dev.mac!, dst: BROADCAST, payload: request }, undefined);
     net.later(1_000_000, () => ask(attempt + 1));
   };
@@ -190,7 +190,7 @@ function arpRcv(net: Network, nsId: string, dev: Link, arp: ArpPacket): void {
   st.learnNeighbour(dev.name, arp.senderIp, arp.senderMac, "STALE");
   net.advance(LATENCY.stack);
   const reply: ArpPacket = { kind: "arp", op: "reply", senderMac: dev.mac!, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };
-  net.step("neighbour", nsId, `ARP: ${formatIp4(arp.targetIp)} is at ${dev.mac} (${dev.name})`, { dev: dev.name });
+  if (net.narrating) net.step("neighbour", nsId, `ARP: ${formatIp4(arp.targetIp)} is at ${dev.mac} (${dev.name})`, { dev: dev.name });
   l2Xmit(net, nsId, dev, { src: dev.mac!, dst: arp.senderMac, payload: reply }, undefined);
 }
 

@@ -54,6 +54,7 @@ export class Network {
      * Whether the steps tell the whole story. Without, only drops and rejects
      * are kept (a client's silence is classified from them): a check judges
      * most runs by what was observed and simulates again the few it prints.
+     * Hot paths test it before formatting a step's text.
      */
     readonly narrating = true,
   ) {

@@ -45,7 +45,7 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
     net.step("drop", nsId, `${dev.name}: no FDB entry for ${neighbour.mac}`, { dev: dev.name });
     return;
   }
-  net.step("encap", nsId, `VXLAN encapsulation: VNI ${vx.vni}, ${formatIp4(vx.local)} → ${formatIp4(fdb.dst!)} udp/${vx.port} (FDB ${neighbour.mac} dst ${formatIp4(fdb.dst!)})`, { dev: dev.name });
+  if (net.narrating) net.step("encap", nsId, `VXLAN encapsulation: VNI ${vx.vni}, ${formatIp4(vx.local)} → ${formatIp4(fdb.dst!)} udp/${vx.port} (FDB ${neighbour.mac} dst ${formatIp4(fdb.dst!)})`, { dev: dev.name });
   net.advance(LATENCY.tunnel);
   const outer: Ipv4Packet = {
     kind: "ipv4", src: vx.local, dst: fdb.dst!, ttl: 64, id: st.ipIdNext++ & 0xffff, tos: 0, df: false,
@@ -77,7 +77,7 @@ export function vxlanRcv(net: Network, nsId: string, skb: Skb): boolean {
   const vx = p.payload;
   const dev = net.ns(nsId).links.find((l) => l.vxlan && l.vxlan.port === p.dport && l.vxlan.vni === vx.vni);
   if (!dev) return false;
-  net.step("decap", nsId, `VXLAN decapsulation on ${dev.name} (VNI ${vx.vni})`, { dev: dev.name });
+  if (net.narrating) net.step("decap", nsId, `VXLAN decapsulation on ${dev.name} (VNI ${vx.vni})`, { dev: dev.name });
   const innerIp = vx.frame.payload;
   if (innerIp.kind !== "ipv4") return true;
   const clean = stripPartial(innerIp);
