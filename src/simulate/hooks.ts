@@ -296,10 +296,18 @@ function parseNatTo(to: string): { ip?: Ip4; port?: number } {
 function translate(net: Network, nsId: string, skb: Skb, manip: "dst" | "src"): void {
   const ct = skb.ct!;
   const conn = ct.conn;
-  const want = invert(ct.dir === "orig" ? conn.reply : conn.orig);
   const ip = skb.ip;
   const p = ip.payload;
   if (p.kind !== "tcp" && p.kind !== "udp" && p.kind !== "icmp") return;
+  // Every packet of a NATed connection passes here at every hook: compare before making tuples.
+  const other = ct.dir === "orig" ? conn.reply : conn.orig;
+  let sport: number;
+  let dport: number;
+  if (p.kind !== "icmp") ({ sport, dport } = p);
+  else if (p.type === "echo-request" || p.type === "echo-reply") sport = dport = p.id;
+  else return;
+  if (manip === "dst" ? ip.dst === other.src && dport === other.sport : ip.src === other.dst && sport === other.dport) return;
+  const want = invert(other);
   const cur = tupleOf(ip);
   if (!cur) return;
   const withPort = (port: number, field: "sport" | "dport") =>
