@@ -364,5 +364,7 @@ function dropsUnseen(net: Network, port: Link, frame: EthernetFrame, skb: Skb | 
   if (net.narrating || skb || frame.dst !== BROADCAST || arp.kind !== "arp" || arp.op !== "request") return false;
   if (port.kind !== "veth" || !port.peer) return false;
   const peer = linkOf(net, port.peer.netns, port.peer.name);
-  return !peer.master && !peer.addrs.some((a) => a.cidr.addr === arp.targetIp);
+  if (peer.master) return false;
+  for (const a of peer.addrs) if (a.cidr.addr === arp.targetIp) return false;
+  return true;
 }
