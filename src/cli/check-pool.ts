@@ -20,15 +20,24 @@ import type { FlowInput } from "../simulate/flow.js";
  * should have at least this many distinct flows. Tests lower it.
  */
 export const POOL = {
+  /**
+   * Without K8S_NETTRACE_THREADS, workers start only on this many cores or
+   * more: one thread already keeps about 1.3 cores busy (V8 collects garbage
+   * and compiles on helper threads), and on a 2-vCPU machine two threads took
+   * as long as one, with a third more CPU time.
+   */
+  minCores: 4,
   minFlowsPerThread: 16,
   /** Whether this thread takes flows too (tests turn it off, so that every flow crosses threads). */
   thisThreadTakes: true,
 };
 
-/** The machine's threads (ctx.threads, one in tests), or as many as K8S_NETTRACE_THREADS says (1: this thread alone). */
+/** As many threads as K8S_NETTRACE_THREADS says (1: this thread alone), else the machine's cores from POOL.minCores on. */
 export function threadsFor(ctx: Context): number {
   const wanted = ctx.env.K8S_NETTRACE_THREADS;
-  return wanted !== undefined && /^[1-9]\d*$/.test(wanted) ? Number(wanted) : (ctx.threads ?? 1);
+  if (wanted !== undefined && /^[1-9]\d*$/.test(wanted)) return Number(wanted);
+  const cores = ctx.threads ?? 1;
+  return cores >= POOL.minCores ? cores : 1;
 }
 
 /** What a worker is given (structured-cloned): the cluster without its source file, and the flows. */

@@ -55,8 +55,8 @@ paths, 29 runs); a lookup choice that behaves differently gets every backend run
 needs more runs than --max-paths fails (not every path was checked). Capture points count the connection's IP packets,
 from its first packet on (not the DNS lookup before it, not ARP).
 
-Large suites are spread over the machine's cores (K8S_NETTRACE_THREADS=N: at most N threads); the
-report does not depend on how many.
+On four cores or more a large suite is spread over them (K8S_NETTRACE_THREADS=N sets the number of
+threads, 1 keeps one); the report does not depend on how many.
 
 The time column is simulated time: how long the client waited for its verdict on the slowest path
 (a dropped SYN is ~127 s, as for a real curl), so reports are byte-identical run to run.
