@@ -14,6 +14,7 @@ import { LATENCY, type Network } from "./network.js";
 import { routeLookup, selectSource } from "./routing.js";
 import { deliverToSocket } from "./sockets.js";
 import type { Skb } from "./state.js";
+import { newSkb } from "./skb.js";
 
 export interface SendOptions {
   /** Logical packet number; a new one when absent. */
@@ -26,7 +27,7 @@ export interface SendOptions {
 
 /** ip_local_out: a locally generated packet (source already chosen by the caller). */
 export function ipOutput(net: Network, nsId: string, ip: Ipv4Packet, opts: SendOptions): number {
-  const skb: Skb = { id: opts.id ?? net.newPacketId(), ip, mark: opts.mark ?? 0, csumPartial: opts.csumPartial, flowHash: opts.flowHash, ...(opts.innerCsumPartial ? { innerCsumPartial: true } : {}) };
+  const skb = newSkb(opts.id ?? net.newPacketId(), ip, opts);
   net.current = skb.id;
   send(net, nsId, skb);
   return skb.id;

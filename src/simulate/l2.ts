@@ -11,6 +11,7 @@ import { handleVerdict, ipRcv } from "./ip-stack.js";
 import { routeLookup } from "./routing.js";
 import { LATENCY, type Network } from "./network.js";
 import type { Skb } from "./state.js";
+import { crossedVeth, onWire } from "./skb.js";
 import { tunXmit, vxlanXmit } from "./tunnel.js";
 
 const BROADCAST: Mac = "ff:ff:ff:ff:ff:ff";
@@ -89,7 +90,7 @@ export function l2Xmit(net: Network, nsId: string, dev: Link, frame: EthernetFra
     const peerNs = dev.peer.netns;
     const peer = linkOf(net, peerNs, dev.peer.name);
     // Crossing namespaces scrubs the skb: no conntrack, no mark (skb_scrub_packet).
-    const crossed = skb ? ({ ...skb, mark: 0, ct: undefined, ctstate: undefined, bridgePrerouted: false, physIn: undefined } as Skb) : undefined;
+    const crossed = skb ? crossedVeth(skb) : undefined;
     net.later(LATENCY.veth, () => l2Rcv(net, peerNs, peer, frame, crossed, id));
     return;
   }
@@ -127,8 +128,8 @@ function underlayTransmit(net: Network, nsId: string, frame: EthernetFrame, skb:
     return;
   }
   // The wire computes offloaded checksums: from here on they are complete.
-  const onWire = skb ? ({ ...skb, csumPartial: false, innerCsumPartial: false, mark: 0, ct: undefined, ctstate: undefined, physIn: undefined } as Skb) : undefined;
-  net.later(LATENCY.wire, () => l2Rcv(net, target.netns, linkOf(net, target.netns, target.dev), frame, onWire, id));
+  const wired = skb ? onWire(skb) : undefined;
+  net.later(LATENCY.wire, () => l2Rcv(net, target.netns, linkOf(net, target.netns, target.dev), frame, wired, id));
 }
 
 /** The switch floods a broadcast to every other host; those that are not its target see it and drop it. */

@@ -12,6 +12,7 @@ import { l2Rcv } from "./l2.js";
 import { LATENCY, type Network } from "./network.js";
 import { hash32 } from "./rng.js";
 import type { Skb } from "./state.js";
+import { newSkb } from "./skb.js";
 import { vtepByAddress, vtepByMac } from "./kernel-index.js";
 
 export const FLANNEL_UDP_PORT = 8285;
@@ -81,7 +82,7 @@ export function vxlanRcv(net: Network, nsId: string, skb: Skb): boolean {
   const innerIp = vx.frame.payload;
   if (innerIp.kind !== "ipv4") return true;
   const clean = stripPartial(innerIp);
-  const inner: Skb = { id: skb.id, ip: clean, mark: 0, csumPartial: false, flowHash: skb.flowHash };
+  const inner = newSkb(skb.id, clean, { csumPartial: false, flowHash: skb.flowHash });
   l2Rcv(net, nsId, dev, { ...vx.frame, payload: clean }, inner);
   return true;
 }
@@ -119,7 +120,7 @@ export function tunRcv(net: Network, nsId: string, skb: Skb): boolean {
   const innerIp = decodeIp(p.payload);
   if (!innerIp) return true;
   net.advance(LATENCY.tunnel * 3);
-  const inner: Skb = { id: skb.id, ip: innerIp, mark: 0, csumPartial: false, flowHash: 0 };
+  const inner = newSkb(skb.id, innerIp, { csumPartial: false, flowHash: 0 });
   net.captureRaw(nsId, dev.name, "in", innerIp, skb.id);
   ipRcv(net, nsId, dev, inner);
   return true;
