@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertGolden } from "./support/golden.js";
 import { runCli, transcript } from "./support/cli.js";
+import { POOL } from "../src/cli/check-pool.js";
 
 const S = "test/fixtures/trace/small.yaml";
 const LAB = "fixtures/checks/lab.expect.yaml";
@@ -80,6 +81,20 @@ test("check output is byte-identical run to run (the time column is simulated ti
   const a = await runCli(["check", FAILING, "-f", S]);
   const b = await runCli(["check", FAILING, "-f", S]);
   assert.equal(a.stdout, b.stdout);
+});
+
+test("check on several threads prints exactly what one thread prints, failing paths' traces included", async () => {
+  // Every flow is enumerated by a worker and its records simulated again here for the report.
+  Object.assign(POOL, { minFlowsPerThread: 1, thisThreadTakes: false });
+  try {
+    for (const argv of [["check", FAILING, "-f", S, "-o", "json"], ["check", FAILING, "-f", S], ["check", LAB, "test/fixtures/check/lab-udp.expect.yaml", "-o", "tap"]]) {
+      const one = await runCli(argv);
+      const many = await runCli(argv, {}, POOL.minCores);
+      assert.deepEqual(many, one, argv.join(" "));
+    }
+  } finally {
+    Object.assign(POOL, { minFlowsPerThread: 16, thisThreadTakes: true });
+  }
 });
 
 test("check --output-file writes the report whole, and the text report still goes to stdout", () => withTemp(async (dir) => {

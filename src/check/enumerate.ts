@@ -34,7 +34,10 @@ class RecordingChooser implements Chooser {
 }
 
 export interface Run {
+  /** The result; its captures and steps are simulated again on first read (see withoutRecord). */
   result: FlowResult;
+  /** The same without captures and steps: plain data, what another thread sends. */
+  summary: FlowSummary;
   observed: Observation;
   made: Made[];
   /** How many of `made` the DNS lookup made (they come before the connection's first packet). */
@@ -48,6 +51,24 @@ export interface Enumeration {
   runs: Run[];
   /** More runs were needed than the limit allowed. */
   truncated: boolean;
+}
+
+export type FlowSummary = Omit<FlowResult, "packets" | "steps">;
+
+/** An enumeration as plain data (structured-clonable), for a worker thread to send back. */
+export interface EnumerationData {
+  runs: Omit<Run, "result">[];
+  truncated: boolean;
+}
+
+export function enumerationData(e: Enumeration): EnumerationData {
+  return { runs: e.runs.map(({ result: _lazy, ...plain }) => plain), truncated: e.truncated };
+}
+
+/** An enumeration another thread made: each run's records are simulated here, from its choices, when read. */
+export function enumerationFrom(world: World, input: FlowInput, seed: number, data: EnumerationData): Enumeration {
+  const runs = data.runs.map((r): Run => ({ ...r, result: withoutRecord(r.summary, () => rerun(world, input, seed, r.made.map((m) => m.choice), r.observed)) }));
+  return { runs, truncated: data.truncated };
 }
 
 const weight = (made: readonly Made[]): number => made.reduce((p, m) => p * (m.choice ? m.probability : 1 - m.probability), 1);
@@ -75,12 +96,14 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
       return undefined;
     }
     const chooser = new RecordingChooser(script);
-    const result = runFlow(world, input, { seed, chooser });
+    // Judged by its observation; the steps come back with the records when a report prints them.
+    const result = runFlow(world, input, { seed, chooser, narrate: false });
     const request = result.keyPackets.request ?? Infinity;
     const dns = chooser.made.findIndex((m) => m.packet >= request);
     const observed = observe(result);
     const replay = chooser.made.map((m) => m.choice);
-    const run: Run = { result: withoutRecord(result, () => rerun(world, input, seed, replay, observed)), observed, made: chooser.made, dnsChoices: dns < 0 ? chooser.made.length : dns, paths: 0, probability: 0 };
+    const summary = summaryOf(result);
+    const run: Run = { result: withoutRecord(summary, () => rerun(world, input, seed, replay, observed)), summary, observed, made: chooser.made, dnsChoices: dns < 0 ? chooser.made.length : dns, paths: 0, probability: 0 };
     runs.push(run);
     return run;
   };
@@ -127,11 +150,10 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
  * from their observations and prints few of them: holding every run's packets
  * cost half a megabyte each, and the garbage collector's time with it.
  */
-function withoutRecord(result: FlowResult, again: () => FlowResult): FlowResult {
+function withoutRecord(summary: FlowSummary, again: () => FlowResult): FlowResult {
   let full: FlowResult | undefined;
-  const { packets: _packets, steps: _steps, ...rest } = result;
   return {
-    ...rest,
+    ...summary,
     get packets() {
       return (full ??= again()).packets;
     },
@@ -139,6 +161,11 @@ function withoutRecord(result: FlowResult, again: () => FlowResult): FlowResult 
       return (full ??= again()).steps;
     },
   };
+}
+
+function summaryOf(result: FlowResult): FlowSummary {
+  const { packets: _packets, steps: _steps, ...rest } = result;
+  return rest;
 }
 
 /** The same run again (the simulation is deterministic given the seed and the choices); a different outcome is a bug. */

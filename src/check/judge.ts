@@ -3,7 +3,7 @@
 // flow's packets were captured) against what the check expects.
 
 import { type Ip4, formatIp4 } from "../model/addr.js";
-import type { CapturedPacket, Verdict } from "../model/trace.js";
+import type { CapturedPacket, CapturePoint, Verdict } from "../model/trace.js";
 import type { FlowResult } from "../simulate/flow.js";
 import type { Check } from "./expectations.js";
 
@@ -74,9 +74,18 @@ function capturePoints(packets: readonly CapturedPacket[], request: number | und
   if (request === undefined) return points;
   for (const p of packets) {
     if (p.packet < request || !isIpv4(p)) continue;
-    points.add(`${p.point.netns}/${p.point.dev}`);
+    points.add(pointKey(p.point));
   }
   return points;
+}
+
+/** `netns/dev`, made once per capture point (the simulator shares one point object per interface). */
+const pointKeys = new WeakMap<CapturePoint, string>();
+
+function pointKey(point: CapturePoint): string {
+  let key = pointKeys.get(point);
+  if (key === undefined) pointKeys.set(point, (key = `${point.netns}/${point.dev}`));
+  return key;
 }
 
 function isIpv4(p: CapturedPacket): boolean {

@@ -52,7 +52,7 @@ export interface RunOptions {
 
 export function runCheck(world: World, resolved: ResolvedCheck, input: FlowInput, labels: FlowLabels, options: RunOptions): CheckOutcome {
   // Checks that differ only in what they expect share one enumeration (the simulation is deterministic).
-  const key = JSON.stringify([input, options.seed, options.limit]);
+  const key = enumerationKey(input, options.seed, options.limit);
   const all = options.cache?.get(key) ?? enumeratePaths(world, input, options.seed, options.limit);
   options.cache?.set(key, all);
   const paths = all.runs.map((r, i): PathOutcome => {
@@ -63,6 +63,10 @@ export function runCheck(world: World, resolved: ResolvedCheck, input: FlowInput
   const passed = !all.truncated && paths.every((p) => p.misses.length === 0);
   const time = paths.reduce((t, p) => Math.max(t, p.result.time), 0);
   return { resolved, labels, input, paths, truncated: all.truncated, limit: options.limit, passed, time };
+}
+
+export function enumerationKey(input: FlowInput, seed: number, limit: number): string {
+  return JSON.stringify([input, seed, limit]);
 }
 
 export function failingPaths(o: CheckOutcome): PathOutcome[] {

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { type ExpectationsFile, readExpectations, type Written } from "../check/expectations.js";
 import type { BackendSpec, PointSpec, ResolvedCheck, SourceSpec } from "../check/judge.js";
 import { closest } from "../load/check.js";
+import { podByKey } from "../load/cluster-index.js";
 import { parseIp4 } from "../model/addr.js";
 import type { Cluster } from "../model/cluster.js";
 import type { Diagnostic } from "../model/diagnostics.js";
@@ -110,7 +111,7 @@ function resolveBackend(cluster: Cluster, text: string): BackendSpec {
 function placeNetns(cluster: Cluster, text: string): string {
   const t = resolveTarget(cluster, text);
   if (t.kind !== "pod") return t.id;
-  const pod = cluster.pods.find((p) => `${p.namespace}/${p.name}` === t.id)!;
+  const pod = podByKey(cluster, t.id)!;
   return pod.hostNetwork ? pod.node : t.id;
 }
 

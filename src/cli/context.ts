@@ -36,6 +36,8 @@ export interface Context {
   cluster?: Cluster;
   /** rename(2): replaces `to` atomically (reports written whole or not at all). Optional for in-memory contexts. */
   rename?(from: string, to: string): void;
+  /** How many threads a command may use (check spreads its flows over them); absent: one. */
+  threads?: number;
 }
 
 /** Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb; FORCE_COLOR wins. */

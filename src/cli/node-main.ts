@@ -2,6 +2,7 @@
 // module that touches `process`.
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import type { Context } from "./context.js";
 import { run } from "./main.js";
 
@@ -17,6 +18,7 @@ const ctx: Context = {
   exists: (p) => existsSync(p),
   rename: (from, to) => renameSync(from, to),
   appendFile: (p, d) => appendFileSync(p, d),
+  threads: availableParallelism(),
 };
 
 // A closed pipe (`| head`) is not an error worth a stack trace.

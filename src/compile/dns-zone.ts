@@ -25,8 +25,10 @@ export function clusterZone(cluster: Cluster, image: string): DnsZone {
     pods = new Set();
     reverse = new Map();
     const ptr = (ip: Ip4, name: string): void => {
-      const key = `${formatIp4(ip).split(".").reverse().join(".")}.in-addr.arpa`;
-      reverse!.set(key, [...(reverse!.get(key) ?? []), `${name}.`]);
+      const key = `${ip & 255}.${(ip >>> 8) & 255}.${(ip >>> 16) & 255}.${ip >>> 24}.in-addr.arpa`;
+      const names = reverse!.get(key);
+      if (names) names.push(`${name}.`);
+      else reverse!.set(key, [`${name}.`]);
     };
     for (const s of cluster.services) {
       const fqdn = `${s.name}.${s.namespace}.svc.${domain}`;

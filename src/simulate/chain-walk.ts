@@ -21,8 +21,8 @@ export type Outcome =
   | { verdict: "NAT"; target: Extract<Target, { t: "DNAT" | "SNAT" | "MASQUERADE" | "REDIRECT" }>; by: RuleHit };
 
 export interface WalkContext extends MatchContext {
-  /** Every rule whose target acted, in order (the narrative). */
-  hits: RuleHit[];
+  /** Every rule whose target acted, in order (the narrative); absent when nobody reads it. */
+  hits?: RuleHit[];
   setMark(mark: number): void;
 }
 
@@ -32,10 +32,16 @@ const MAX_DEPTH = 64;
 const ACCEPT_BY_POLICY: Outcome = Object.freeze({ verdict: "ACCEPT", policy: true });
 const DROP_BY_POLICY: Outcome = Object.freeze({ verdict: "DROP", policy: true });
 
+/** What a walk of a builtin chain without rules (or of a missing one) returns. */
+export function policyOf(table: Table, builtin: string): Outcome {
+  return table.chains.get(builtin)?.policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
+}
+
 export function walkChain(table: Table, builtin: string, c: WalkContext): Outcome {
   const start = table.chains.get(builtin);
   if (!start) return ACCEPT_BY_POLICY;
-  const stack: { chain: Chain; index: number }[] = [];
+  // Most walks never jump: the stack is made on the first jump.
+  let stack: { chain: Chain; index: number }[] | undefined;
   let chain = start;
   let index = 0;
   for (let steps = 0; ; steps++) {
@@ -43,7 +49,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
     // Skip the rules whose destination rules the packet out (see rule-index.ts).
     index = nextCandidate(chain.rules, index, c.ip.dst);
     if (index >= chain.rules.length) {
-      const back = stack.pop();
+      const back = stack?.pop();
       if (!back) {
         const policy = start.policy ?? "ACCEPT";
         return policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
@@ -57,13 +63,14 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
     if (!ruleMatches(rule, c)) continue;
     const target = rule.target;
     if (!target) continue; // a rule without a target only counts packets
-    const hit: RuleHit = { table: table.name, chain: chain.name, number, rule };
+    // A hit is made only for the narrative, or for the outcome that names its rule.
     switch (target.t) {
       case "jump":
       case "goto": {
         const next = table.chains.get(target.chain);
         if (!next) throw new UnsupportedRule(`a jump to the missing chain ${target.chain}`, rule);
-        c.hits.push(hit);
+        c.hits?.push(hitOf(table, chain, number, rule));
+        stack ??= [];
         if (target.t === "jump") {
           if (stack.length >= MAX_DEPTH) throw new UnsupportedRule("chains nested deeper than 64", rule);
           stack.push({ chain, index });
@@ -76,45 +83,53 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
         continue;
       }
       case "RETURN": {
-        c.hits.push(hit);
-        const back = stack.pop();
+        const by = hitOf(table, chain, number, rule);
+        c.hits?.push(by);
+        const back = stack?.pop();
         if (!back) {
           const policy = start.policy ?? "ACCEPT";
-          return policy === "DROP" ? { verdict: "DROP", policy: true, by: hit } : ACCEPT_BY_POLICY;
+          return policy === "DROP" ? { verdict: "DROP", policy: true, by } : ACCEPT_BY_POLICY;
         }
         chain = back.chain;
         index = back.index;
         continue;
       }
       case "ACCEPT":
-        c.hits.push(hit);
-        return { verdict: "ACCEPT", by: hit, policy: false };
+        return { verdict: "ACCEPT", by: acted(c, hitOf(table, chain, number, rule)), policy: false };
       case "DROP":
-        c.hits.push(hit);
-        return { verdict: "DROP", by: hit, policy: false };
+        return { verdict: "DROP", by: acted(c, hitOf(table, chain, number, rule)), policy: false };
       case "REJECT":
-        c.hits.push(hit);
-        return { verdict: "REJECT", with: target.with, by: hit };
+        return { verdict: "REJECT", with: target.with, by: acted(c, hitOf(table, chain, number, rule)) };
       case "MARK":
-        c.hits.push(hit);
+        c.hits?.push(hitOf(table, chain, number, rule));
         c.setMark(((c.mark & ~target.mask) ^ target.value) >>> 0);
         continue;
       case "LOG":
-        c.hits.push(hit);
+        c.hits?.push(hitOf(table, chain, number, rule));
         continue;
       case "DNAT":
       case "SNAT":
       case "MASQUERADE":
       case "REDIRECT":
         if (table.name !== "nat") throw new UnsupportedRule(`-j ${target.t} outside the nat table`, rule);
-        c.hits.push(hit);
-        return { verdict: "NAT", target, by: hit };
+        return { verdict: "NAT", target, by: acted(c, hitOf(table, chain, number, rule)) };
     }
   }
 }
 
+function hitOf(table: Table, chain: Chain, number: number, rule: Rule): RuleHit {
+  return { table: table.name, chain: chain.name, number, rule };
+}
+
+function acted(c: WalkContext, hit: RuleHit): RuleHit {
+  c.hits?.push(hit);
+  return hit;
+}
+
 function ruleMatches(rule: Rule, c: MatchContext): boolean {
   if (!headerMatches(rule, c)) return false;
-  for (const m of rule.matches) if (!matchMatches(m, rule, c)) return false;
+  // Indexed, not for-of: this runs for every rule a packet meets, and the iterator showed up in allocation profiles.
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) if (!matchMatches(matches[i]!, rule, c)) return false;
   return true;
 }

@@ -57,6 +57,8 @@ export interface FlowOptions {
   chooser?: Chooser;
   /** Give up after this much simulated time (µs); TCP's SYN retries end at ~127 s. */
   limit?: number;
+  /** false: the result's steps are only its drops and rejects (see Network.narrating). */
+  narrate?: boolean;
 }
 
 /** What the client program saw, so a shell can print what curl, dig or ping print. */
@@ -102,7 +104,7 @@ export interface FlowResult {
 
 export function runFlow(world: World, input: FlowInput, options: FlowOptions): FlowResult {
   const rng = new SeededRandom(options.seed);
-  const net = new Network(world, rng.fork("kernel"), options.chooser ?? new SeededChooser(rng.fork("statistic")));
+  const net = new Network(world, rng.fork("kernel"), options.chooser ?? new SeededChooser(rng.fork("statistic")), options.narrate ?? true);
   return runFlowOn(net, input, options.limit === undefined ? {} : { limit: options.limit });
 }
 

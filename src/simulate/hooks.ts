@@ -15,7 +15,7 @@ import { type IpSet, linkByName } from "../model/kernel.js";
 import type { Rule, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
-import { type Outcome, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
+import { type Outcome, policyOf, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
 import { type Conn, type Direction, type Tuple, invert, trackPacket } from "./conntrack.js";
 import { isIcmpError, relatedKey, translateRelated } from "./icmp-related.js";
 import { ipvsEnabled, ipvsIn, ipvsOut } from "./ipvs.js";
@@ -150,7 +150,7 @@ class HookContext implements WalkContext {
     private readonly st: NsState,
     private readonly skb: Skb,
     devs: HookDevices,
-    readonly hits: RuleHit[],
+    readonly hits: RuleHit[] | undefined,
   ) {
     const conn = skb.ct?.conn;
     this.ctDnat = conn?.dstNat ?? false;
@@ -199,9 +199,10 @@ class HookContext implements WalkContext {
 function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: Hook, skb: Skb, devs: HookDevices): Outcome {
   const t = st.netns.tables().get(table);
   if (!t) return { verdict: "ACCEPT", policy: true };
-  const hits: RuleHit[] = [];
-  const outcome = walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits));
-  for (const h of hits) {
+  const hits: RuleHit[] | undefined = net.narrating ? [] : undefined;
+  // Most builtin chains a packet meets are empty (mangle, on every node): the policy decides, no context needed.
+  const outcome = t.chains.get(hook)?.rules.length ? walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits)) : policyOf(t, hook);
+  for (const h of hits ?? []) {
     const text = ruleText(h.chain, h.rule);
     net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));
   }
@@ -325,10 +326,18 @@ function parseNatTo(to: string): { ip?: Ip4; port?: number } {
 function translate(net: Network, nsId: string, skb: Skb, manip: "dst" | "src"): void {
   const ct = skb.ct!;
   const conn = ct.conn;
-  const want = invert(ct.dir === "orig" ? conn.reply : conn.orig);
   const ip = skb.ip;
   const p = ip.payload;
   if (p.kind !== "tcp" && p.kind !== "udp" && p.kind !== "icmp") return;
+  // Every packet of a NATed connection passes here at every hook: compare before making tuples.
+  const other = ct.dir === "orig" ? conn.reply : conn.orig;
+  let sport: number;
+  let dport: number;
+  if (p.kind !== "icmp") ({ sport, dport } = p);
+  else if (p.type === "echo-request" || p.type === "echo-reply") sport = dport = p.id;
+  else return;
+  if (manip === "dst" ? ip.dst === other.src && dport === other.sport : ip.src === other.dst && sport === other.dport) return;
+  const want = invert(other);
   const cur = tupleOf(ip);
   if (!cur) return;
   const withPort = (port: number, field: "sport" | "dport") =>

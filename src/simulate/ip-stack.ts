@@ -14,6 +14,7 @@ import { LATENCY, type Network } from "./network.js";
 import { type RouteResult, routeLookup, selectSource } from "./routing.js";
 import { deliverToSocket } from "./sockets.js";
 import type { Skb } from "./state.js";
+import { newSkb } from "./skb.js";
 
 export interface SendOptions {
   /** Logical packet number; a new one when absent. */
@@ -26,7 +27,7 @@ export interface SendOptions {
 
 /** ip_local_out: a locally generated packet (source already chosen by the caller). */
 export function ipOutput(net: Network, nsId: string, ip: Ipv4Packet, opts: SendOptions): number {
-  const skb: Skb = { id: opts.id ?? net.newPacketId(), ip, mark: opts.mark ?? 0, csumPartial: opts.csumPartial, flowHash: opts.flowHash, ...(opts.innerCsumPartial ? { innerCsumPartial: true } : {}) };
+  const skb = newSkb(opts.id ?? net.newPacketId(), ip, opts);
   net.current = skb.id;
   send(net, nsId, skb);
   return skb.id;
@@ -71,7 +72,7 @@ function localOut(net: Network, nsId: string, skb: Skb, routed: Exclude<RouteRes
   }
   const post = runHook(net, nsId, "POSTROUTING", skb, { out: route.dev.name, nexthop: route.nexthop });
   if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
-  net.step("route", nsId, `route ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
+  if (net.narrating) net.step("route", nsId, `route ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
   devXmit(net, nsId, route.dev, skb, route.nexthop);
 }
 
@@ -113,7 +114,7 @@ export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
   if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
   const post = runHook(net, nsId, "POSTROUTING", skb, { in: dev.name, out: route.dev.name, nexthop: route.nexthop });
   if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
-  net.step("forward", nsId, `forward ${formatIp4(skb.ip.src)} → ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
+  if (net.narrating) net.step("forward", nsId, `forward ${formatIp4(skb.ip.src)} → ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
   devXmit(net, nsId, route.dev, skb, route.nexthop);
 }
 

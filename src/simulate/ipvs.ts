@@ -216,7 +216,7 @@ function natXmit(net: Network, nsId: string, st: NsState, skb: Skb, conn: IpvsCo
   const p = before.payload as Extract<Ipv4Packet["payload"], { kind: "tcp" | "udp" }>;
   if (before.dst !== conn.daddr || p.dport !== conn.dport) {
     skb.ip = { ...before, dst: conn.daddr, payload: { ...p, dport: conn.dport } as Ipv4Packet["payload"] };
-    if (!scheduled) net.step("nat", nsId, `IPVS (connection): destination ${formatIp4(before.dst)}:${p.dport} → ${formatIp4(conn.daddr)}:${conn.dport}`, where);
+    if (!scheduled && net.narrating) net.step("nat", nsId, `IPVS (connection): destination ${formatIp4(before.dst)}:${p.dport} → ${formatIp4(conn.daddr)}:${conn.dport}`, where);
   }
   skb.ipvsProperty = true;
   updateConntrack(st, skb, conn);
@@ -252,5 +252,5 @@ export function ipvsOut(net: Network, nsId: string, st: NsState, skb: Skb, hook:
   // handle_response → the protocol's snat_handler: the source becomes the virtual server.
   skb.ip = { ...ip, src: conn.vaddr, payload: { ...p, sport: conn.vport } as Ipv4Packet["payload"] };
   skb.ipvsProperty = true;
-  net.step("nat", nsId, `IPVS: reply from real server: source ${formatIp4(ip.src)}:${p.sport} → ${formatIp4(conn.vaddr)}:${conn.vport}`, ipvsStep(conn.service, hook));
+  if (net.narrating) net.step("nat", nsId, `IPVS: reply from real server: source ${formatIp4(ip.src)}:${p.sport} → ${formatIp4(conn.vaddr)}:${conn.vport}`, ipvsStep(conn.service, hook));
 }

@@ -49,7 +49,10 @@ const neighbours = new WeakMap<readonly Neigh[], ByDevice>();
 
 /** `neigh.find((n) => n.dev === dev && n.ip === ip && n.lladdr)` */
 export function staticNeighbour(neigh: readonly Neigh[], dev: string, ip: Ip4): Neigh | undefined {
-  if (neigh.length < INDEX_MIN) return neigh.find((n) => n.dev === dev && n.ip === ip && n.lladdr);
+  if (neigh.length < INDEX_MIN) {
+    for (const n of neigh) if (n.dev === dev && n.ip === ip && n.lladdr) return n;
+    return undefined;
+  }
   return at(neigh, byDevice(neighbours, neigh, (n) => (n.lladdr ? n.ip : undefined)).devices.get(dev)?.first(ip));
 }
 

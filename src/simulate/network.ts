@@ -44,16 +44,26 @@ export class Network {
   private nextPacket = 1;
   /** Set while a packet moves, so steps can say which packet they are about. */
   current = 0;
-  private queue: { time: number; seq: number; run: () => void }[] = [];
-  private queued = 0;
+  private readonly queue = new EventQueue();
 
   constructor(
     readonly world: World,
     readonly rng: SeededRandom,
     readonly chooser: Chooser,
-  ) {}
+    /**
+     * Whether the steps tell the whole story. Without, only drops and rejects
+     * are kept (a client's silence is classified from them): a check judges
+     * most runs by what was observed and simulates again the few it prints.
+     * Hot paths test it before formatting a step's text.
+     */
+    readonly narrating = true,
+  ) {
+    this.namespaces = namespacesOf(world);
+    this.points = pointsOf(world);
+  }
 
-  private readonly namespaces = new Map<string, Netns>();
+  private readonly namespaces: Map<string, Netns>;
+  private readonly points: CapturePoints;
 
   ns(id: string): Netns {
     let ns = this.namespaces.get(id);
@@ -85,16 +95,12 @@ export class Network {
 
   /** Something to happen at a later simulated time (a timer, an application's reply). */
   schedule(time: number, run: () => void): void {
-    this.queue.push({ time, seq: this.queued++, run });
+    this.queue.push(time, run, undefined);
   }
 
   /** Schedules `run` after `us` microseconds, keeping the current packet number. */
   later(us: number, run: () => void): void {
-    const packet = this.current;
-    this.schedule(this.now + us, () => {
-      this.current = packet;
-      run();
-    });
+    this.queue.push(this.now + us, run, this.current);
   }
 
   /**
@@ -103,22 +109,18 @@ export class Network {
    */
   runUntil(until: number, keepGoing?: (time: number) => boolean): void {
     for (;;) {
-      let best = -1;
-      for (let i = 0; i < this.queue.length; i++) {
-        const e = this.queue[i]!;
-        const b = this.queue[best];
-        if (!b || e.time < b.time || (e.time === b.time && e.seq < b.seq)) best = i;
-      }
-      if (best < 0) return;
-      const next = this.queue[best]!;
+      const next = this.queue.peek();
+      if (!next) return;
       if (next.time > until || (keepGoing && !keepGoing(next.time))) return;
-      this.queue.splice(best, 1);
+      this.queue.pop();
       if (next.time > this.now) this.now = next.time;
+      if (next.packet !== undefined) this.current = next.packet;
       next.run();
     }
   }
 
   step(kind: StepKind, netns: string, text: string, extra: Partial<Step> = {}): void {
+    if (!this.narrating && kind !== "drop" && kind !== "reject") return;
     this.steps.push({ time: this.now, packet: this.current, netns, kind, text, ...extra });
   }
 
@@ -128,13 +130,13 @@ export class Network {
 
   /** What tcpdump on `dev` sees of `frame`; with `skb`, the frame carries that packet with its checksums as offload leaves them. */
   captureFrame(netns: string, dev: string, direction: "in" | "out", frame: EthernetFrame, packet: number, skb?: Skb): void {
-    const point: CapturePoint = { netns, dev, linkType: "EN10MB" };
+    const point = this.points.of(netns, dev, "EN10MB");
     const ip = skb ? skb.ip : frame.payload.kind === "ipv4" ? frame.payload : undefined;
     this.captures.push(new Capture(this.now, point, direction, packet, ip, frame, skb ? partialOf(skb) : 0, this.floodCopies.has(frame)));
   }
 
   captureRaw(netns: string, dev: string, direction: "in" | "out", ip: Ipv4Packet, packet: number, skb?: Skb): void {
-    this.captures.push(new Capture(this.now, { netns, dev, linkType: "RAW" }, direction, packet, ip, undefined, skb ? partialOf(skb) : 0, false));
+    this.captures.push(new Capture(this.now, this.points.of(netns, dev, "RAW"), direction, packet, ip, undefined, skb ? partialOf(skb) : 0, false));
   }
 
   private readonly floodCopies = new WeakSet<EthernetFrame>();
@@ -165,6 +167,94 @@ export class Network {
   isLocal(netns: string, ip: Ip4): boolean {
     return ip >>> 24 === 127 || localAddressDev(this.ns(netns), ip) !== undefined;
   }
+}
+
+interface Event {
+  time: number;
+  /** Order of scheduling: events at the same time run first come, first served. */
+  seq: number;
+  run: () => void;
+  /** The packet number `later` keeps for the event. */
+  packet: number | undefined;
+}
+
+/**
+ * Scheduled events by (time, seq), as a binary heap: a flood schedules one
+ * event per bridge port, and a linear scan for the earliest made every
+ * delivery cost as much as the queue was long.
+ */
+class EventQueue {
+  private readonly heap: Event[] = [];
+  private seq = 0;
+
+  push(time: number, run: () => void, packet: number | undefined): void {
+    const heap = this.heap;
+    const e: Event = { time, seq: this.seq++, run, packet };
+    let i = heap.length;
+    heap.push(e);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!before(e, heap[up]!)) break;
+      heap[i] = heap[up]!;
+      i = up;
+    }
+    heap[i] = e;
+  }
+
+  peek(): Event | undefined {
+    return this.heap[0];
+  }
+
+  pop(): void {
+    const heap = this.heap;
+    const last = heap.pop();
+    if (!last || heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) break;
+      const r = l + 1;
+      const child = r < heap.length && before(heap[r]!, heap[l]!) ? r : l;
+      if (!before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+  }
+}
+
+function before(a: Event, b: Event): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+/** The world's namespaces by id, shared by every network on it (compiled state is never mutated). */
+const worldNamespaces = new WeakMap<World, Map<string, Netns>>();
+
+function namespacesOf(world: World): Map<string, Netns> {
+  let known = worldNamespaces.get(world);
+  if (!known) worldNamespaces.set(world, (known = new Map()));
+  return known;
+}
+
+/** One CapturePoint per interface (never mutated): a flow is captured at the same few, packet after packet. */
+class CapturePoints {
+  private readonly byNetns = new Map<string, Map<string, CapturePoint>>();
+
+  of(netns: string, dev: string, linkType: CapturePoint["linkType"]): CapturePoint {
+    let devs = this.byNetns.get(netns);
+    if (!devs) this.byNetns.set(netns, (devs = new Map()));
+    let point = devs.get(dev);
+    if (!point || point.linkType !== linkType) devs.set(dev, (point = { netns, dev, linkType }));
+    return point;
+  }
+}
+
+const worldPoints = new WeakMap<World, CapturePoints>();
+
+function pointsOf(world: World): CapturePoints {
+  let known = worldPoints.get(world);
+  if (!known) worldPoints.set(world, (known = new CapturePoints()));
+  return known;
 }
 
 const PARTIAL = 1;

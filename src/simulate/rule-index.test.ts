@@ -45,7 +45,7 @@ function observe(table: Table, c: WalkContext, minRules: number): { outcome: Out
   RULE_INDEX.minRules = minRules;
   try {
     const outcome = walkChain(table, "PREROUTING", c);
-    return { outcome, hits: c.hits.map((h) => `${h.chain}#${h.number}`) };
+    return { outcome, hits: c.hits!.map((h) => `${h.chain}#${h.number}`) };
   } finally {
     RULE_INDEX.minRules = 64;
   }

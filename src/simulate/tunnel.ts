@@ -12,6 +12,7 @@ import { l2Rcv } from "./l2.js";
 import { LATENCY, type Network } from "./network.js";
 import { hash32 } from "./rng.js";
 import type { Skb } from "./state.js";
+import { newSkb } from "./skb.js";
 import { vtepByAddress, vtepByMac } from "./kernel-index.js";
 
 export const FLANNEL_UDP_PORT = 8285;
@@ -45,7 +46,7 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
     net.step("drop", nsId, `${dev.name}: no FDB entry for ${neighbour.mac}`, { dev: dev.name });
     return;
   }
-  net.step("encap", nsId, `VXLAN encapsulation: VNI ${vx.vni}, ${formatIp4(vx.local)} → ${formatIp4(fdb.dst!)} udp/${vx.port} (FDB ${neighbour.mac} dst ${formatIp4(fdb.dst!)})`, { dev: dev.name });
+  if (net.narrating) net.step("encap", nsId, `VXLAN encapsulation: VNI ${vx.vni}, ${formatIp4(vx.local)} → ${formatIp4(fdb.dst!)} udp/${vx.port} (FDB ${neighbour.mac} dst ${formatIp4(fdb.dst!)})`, { dev: dev.name });
   net.advance(LATENCY.tunnel);
   const outer: Ipv4Packet = {
     kind: "ipv4", src: vx.local, dst: fdb.dst!, ttl: 64, id: st.ipIdNext++ & 0xffff, tos: 0, df: false,
@@ -77,11 +78,11 @@ export function vxlanRcv(net: Network, nsId: string, skb: Skb): boolean {
   const vx = p.payload;
   const dev = net.ns(nsId).links.find((l) => l.vxlan && l.vxlan.port === p.dport && l.vxlan.vni === vx.vni);
   if (!dev) return false;
-  net.step("decap", nsId, `VXLAN decapsulation on ${dev.name} (VNI ${vx.vni})`, { dev: dev.name });
+  if (net.narrating) net.step("decap", nsId, `VXLAN decapsulation on ${dev.name} (VNI ${vx.vni})`, { dev: dev.name });
   const innerIp = vx.frame.payload;
   if (innerIp.kind !== "ipv4") return true;
   const clean = stripPartial(innerIp);
-  const inner: Skb = { id: skb.id, ip: clean, mark: 0, csumPartial: false, flowHash: skb.flowHash };
+  const inner = newSkb(skb.id, clean, { csumPartial: false, flowHash: skb.flowHash });
   l2Rcv(net, nsId, dev, { ...vx.frame, payload: clean }, inner);
   return true;
 }
@@ -119,7 +120,7 @@ export function tunRcv(net: Network, nsId: string, skb: Skb): boolean {
   const innerIp = decodeIp(p.payload);
   if (!innerIp) return true;
   net.advance(LATENCY.tunnel * 3);
-  const inner: Skb = { id: skb.id, ip: innerIp, mark: 0, csumPartial: false, flowHash: 0 };
+  const inner = newSkb(skb.id, innerIp, { csumPartial: false, flowHash: 0 });
   net.captureRaw(nsId, dev.name, "in", innerIp, skb.id);
   ipRcv(net, nsId, dev, inner);
   return true;

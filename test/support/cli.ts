@@ -10,7 +10,8 @@ export interface CliResult {
   code: number;
 }
 
-export async function runCli(argv: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** `threads`: as many as the command may use (the real CLI: the machine's cores); one by default. */
+export async function runCli(argv: string[], env: Record<string, string> = {}, threads = 1): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const ctx: Context = {
@@ -23,6 +24,7 @@ export async function runCli(argv: string[], env: Record<string, string> = {}): 
     mkdir: (p) => void mkdirSync(p, { recursive: true }),
     exists: (p) => existsSync(p),
     rename: (from, to) => renameSync(from, to),
+    threads,
   };
   const code = await run(ctx, argv);
   return { stdout, stderr, code };

@@ -4,7 +4,6 @@
 
 import type { Command, Option } from "commander";
 import { basename, dirname, join, resolve } from "node:path";
-import type { Enumeration } from "../../check/enumerate.js";
 import { type CheckOutcome, runCheck, type SuiteReport } from "../../check/run-check.js";
 import { CompiledCluster } from "../../compile/compiled-cluster.js";
 import { ClusterWorld } from "../../compile/world.js";
@@ -16,6 +15,7 @@ import { renderCheckTap } from "../../render/check-tap.js";
 import { renderCheckText } from "../../render/check-text.js";
 import { MAX_PATHS } from "../../simulate/paths.js";
 import { planChecks, readExpectationFiles } from "../check-input.js";
+import { enumerateSuite, threadsFor } from "../check-pool.js";
 import { loadClusterOrExit } from "../cluster-input.js";
 import { type Context, paintFor } from "../context.js";
 import { ExitError, usage } from "../errors.js";
@@ -55,6 +55,9 @@ paths, 29 runs); a lookup choice that behaves differently gets every backend run
 needs more runs than --max-paths fails (not every path was checked). Capture points count the connection's IP packets,
 from its first packet on (not the DNS lookup before it, not ARP).
 
+On four cores or more a large suite is spread over them (K8S_NETTRACE_THREADS=N sets the number of
+threads, 1 keeps one); the report does not depend on how many.
+
 The time column is simulated time: how long the client waited for its verdict on the slowest path
 (a dropped SYN is ~127 s, as for a real curl), so reports are byte-identical run to run.
 
@@ -76,10 +79,10 @@ export function defineCheck(command: Command, ctx: Context, fileOption: Option):
     .option("--max-paths <N>", "simulate at most N runs per check (load-balancing paths; see below)", String(MAX_PATHS))
     .option("--traces <WHICH>", "-o json: the full Trace of all paths, or only of failing ones (large suites)", "all")
     .addHelpText("after", HELP)
-    .action((files: string[], opts) => checkCommand(ctx, files, opts));
+    .action(async (files: string[], opts) => checkCommand(ctx, files, opts));
 }
 
-export function checkCommand(ctx: Context, names: string[], opts: CheckOptions): void {
+export async function checkCommand(ctx: Context, names: string[], opts: CheckOptions): Promise<void> {
   if (!(FORMATS as readonly string[]).includes(opts.output)) throw usage(`-o ${opts.output}: the output must be ${FORMATS.join(", ")}`);
   if (!/^\d+$/.test(opts.seed)) throw usage(`--seed ${opts.seed}: the seed must be a whole number`);
   if (opts.traces !== "all" && opts.traces !== "failing") throw usage(`--traces ${opts.traces}: all or failing`);
@@ -96,7 +99,7 @@ export function checkCommand(ctx: Context, names: string[], opts: CheckOptions):
   const seed = Number(opts.seed);
   const limit = Number(opts.maxPaths);
   const suites: SuiteReport[] = read.files.map((file) => ({ file: file.name, checks: [] }));
-  const cache = new Map<string, Enumeration>();
+  const cache = await enumerateSuite(cluster, world, planned.map((p) => p.plan.input), { seed, limit, threads: threadsFor(ctx) });
   for (const p of planned) {
     const outcome: CheckOutcome = runCheck(world, p.resolved, p.plan.input, { from: p.plan.target.fromLabel, to: p.plan.target.toLabel, ...(p.plan.target.note ? { note: p.plan.target.note } : {}) }, { seed, limit, cache, toTrace: (r) => toTrace(cluster, p.plan.target, r) });
     const location = p.file.source.locate(p.resolved.check.at, "key");

@@ -30,7 +30,7 @@ export function dnsServer(zone: DnsZone, port: number): Socket {
       if (!q) return;
       const name = q.name.replace(/\.$/, "").toLowerCase();
       const ans = zone.answer(name, String(q.type));
-      net.step("app", nsId, `DNS server: ${q.type}? ${q.name} → ${ans.rcode}${ans.addresses.length && q.type === "A" ? ` ${ans.addresses.map(formatIp4).join(", ")}` : ""}${q.type === "PTR" && ans.names ? ` ${ans.names.join(", ")}` : ""}`);
+      if (net.narrating) net.step("app", nsId, `DNS server: ${q.type}? ${q.name} → ${ans.rcode}${ans.addresses.length && q.type === "A" ? ` ${ans.addresses.map(formatIp4).join(", ")}` : ""}${q.type === "PTR" && ans.names ? ` ${ans.names.join(", ")}` : ""}`);
       const answers: DnsRecord[] =
         q.type === "A" ? ans.addresses.map((ip) => ({ name: q.name, class: 1, ttl: ans.ttl, data: { type: "A", address: ip } }))
         : q.type === "PTR" ? (ans.names ?? []).map((target) => ({ name: q.name, class: 1, ttl: ans.ttl, data: { type: "PTR", target } }))
@@ -132,7 +132,7 @@ export function resolve(net: Network, nsId: string, src: Ip4, name: string, conf
       },
     };
     sockets.push(sock);
-    net.step("dns", nsId, `resolver: asking ${formatIp4(config.nameserver)} for ${qname} (A and AAAA)`);
+    if (net.narrating) net.step("dns", nsId, `resolver: asking ${formatIp4(config.nameserver)} for ${qname} (A and AAAA)`);
     ids.forEach((id, i) => {
       const query: DnsMessage = {
         kind: "dns",

@@ -44,7 +44,7 @@ function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
       conn.owner = { pid: l.pid, program: l.program };
       net.socketsOf(nsId).push(conn);
       net.accepted.push({ netns: nsId, ip: skb.ip.dst, port: seg.dport, peer: { ip: skb.ip.src, port: seg.sport } });
-      net.step("socket", nsId, `${l.program} accepts a connection from ${formatIp4(skb.ip.src)}:${seg.sport} on ${formatIp4(skb.ip.dst)}:${seg.dport}`);
+      if (net.narrating) net.step("socket", nsId, `${l.program} accepts a connection from ${formatIp4(skb.ip.src)}:${seg.sport} on ${formatIp4(skb.ip.dst)}:${seg.dport}`);
       conn.receive(net, nsId, skb);
     },
   };
