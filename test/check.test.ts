@@ -107,6 +107,15 @@ test("check --output-file writes the report whole, and the text report still goe
   assert.deepEqual(readdirSync(dir), ["report.xml"], "no temporary file is left behind");
 }));
 
+test("check -o json --output-file is written piece by piece and renamed: the same bytes as on stdout", () => withTemp(async (dir) => {
+  const out = join(dir, "report.json");
+  const toFile = await runCli(["check", FAILING, "-f", S, "-o", "json", "--output-file", out]);
+  const toStdout = await runCli(["check", FAILING, "-f", S, "-o", "json"]);
+  assert.equal(toFile.code, 1);
+  assert.equal(readFileSync(out, "utf8"), toStdout.stdout);
+  assert.deepEqual(readdirSync(dir), ["report.json"], "no temporary file is left behind");
+}));
+
 test("check --output-file leaves an existing report alone when the input is invalid", () => withTemp(async (dir) => {
   const out = join(dir, "report.xml");
   writeFileSync(out, "previous report\n");

@@ -152,7 +152,7 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
  */
 function withoutRecord(summary: FlowSummary, again: () => FlowResult): FlowResult {
   let full: FlowResult | undefined;
-  return {
+  const result: FlowResult = {
     ...summary,
     get packets() {
       return (full ??= again()).packets;
@@ -161,6 +161,20 @@ function withoutRecord(summary: FlowSummary, again: () => FlowResult): FlowResul
       return (full ??= again()).steps;
     },
   };
+  forgetters.set(result, () => {
+    full = undefined;
+  });
+  return result;
+}
+
+const forgetters = new WeakMap<FlowResult, () => void>();
+
+/**
+ * Drops the captures and steps a report made a run simulate again; reading them later simulates
+ * it once more. A report written piece by piece (check -o json) keeps one check's at a time.
+ */
+export function forgetRecord(result: FlowResult): void {
+  forgetters.get(result)?.();
 }
 
 function summaryOf(result: FlowResult): FlowSummary {

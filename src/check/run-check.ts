@@ -7,7 +7,7 @@ import type { Location } from "../model/diagnostics.js";
 import type { World } from "../model/kernel.js";
 import type { Trace } from "../model/trace.js";
 import type { FlowInput, FlowResult } from "../simulate/flow.js";
-import { type Enumeration, enumeratePaths } from "./enumerate.js";
+import { type Enumeration, enumeratePaths, forgetRecord } from "./enumerate.js";
 import { judge, type Miss, type Observation, type ResolvedCheck } from "./judge.js";
 
 /** One simulated run and the paths it stands for (more than one when a DNS lookup's choices were factored out). */
@@ -21,6 +21,8 @@ export interface PathOutcome {
   trace: Trace;
   observed: Observation;
   misses: Miss[];
+  /** Drops the trace (and the captures and steps behind it) a report built; reading it again simulates the path again. */
+  forget(): void;
 }
 
 /** Labels for the narrative, as `trace` prints them. */
@@ -58,7 +60,21 @@ export function runCheck(world: World, resolved: ResolvedCheck, input: FlowInput
   const paths = all.runs.map((r, i): PathOutcome => {
     let trace: Trace | undefined;
     // Built only when a report prints it: most passing runs are never shown.
-    return { index: i + 1, probability: r.probability, paths: r.paths, result: r.result, get trace() { return (trace ??= options.toTrace(r.result)); }, observed: r.observed, misses: judge(resolved, r.observed) };
+    return {
+      index: i + 1,
+      probability: r.probability,
+      paths: r.paths,
+      result: r.result,
+      get trace() {
+        return (trace ??= options.toTrace(r.result));
+      },
+      forget() {
+        trace = undefined;
+        forgetRecord(r.result);
+      },
+      observed: r.observed,
+      misses: judge(resolved, r.observed),
+    };
   });
   const passed = !all.truncated && paths.every((p) => p.misses.length === 0);
   const time = paths.reduce((t, p) => Math.max(t, p.result.time), 0);

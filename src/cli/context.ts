@@ -8,6 +8,8 @@ import type { Paint } from "../render/diagnostics.js";
 export interface Output {
   write(text: string): void;
   readonly isTTY: boolean;
+  /** Resolves once what was written has left the process (a pipe's reader caught up); absent: nothing is held back. */
+  drained?(): Promise<void>;
 }
 
 /** Standard input: the shell reads command lines from it (a terminal, a pipe or a file). */

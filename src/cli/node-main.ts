@@ -2,13 +2,18 @@
 // module that touches `process`.
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
 import { availableParallelism } from "node:os";
 import type { Context } from "./context.js";
 import { run } from "./main.js";
 
 const ctx: Context = {
   stdin: { isTTY: Boolean(process.stdin.isTTY), readAll: () => readFileSync(0, "utf8"), stream: process.stdin, terminalOutput: process.stdout },
-  stdout: { write: (s) => void process.stdout.write(s), isTTY: Boolean(process.stdout.isTTY) },
+  stdout: {
+    write: (s) => void process.stdout.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+    drained: () => (process.stdout.writableNeedDrain ? once(process.stdout, "drain").then(() => undefined) : Promise.resolve()),
+  },
   stderr: { write: (s) => void process.stderr.write(s), isTTY: Boolean(process.stderr.isTTY) },
   env: process.env,
   cwd: process.cwd(),

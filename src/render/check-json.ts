@@ -17,6 +17,8 @@ export function* checkJsonChunks(suites: readonly SuiteReport[], cluster: string
     yield `${i ? "," : ""}\n    {\n      "file": ${JSON.stringify(suite.file)},\n      "checks": [`;
     for (const [j, c] of suite.checks.entries()) {
       const text = JSON.stringify(checkJson(c, traces), null, 2).replace(/\n/g, "\n        ");
+      // Written: its traces need not stay (a 200-check suite's would not fit in memory together).
+      for (const p of c.outcome.paths) p.forget();
       yield `${j ? "," : ""}\n        ${text}`;
     }
     yield suite.checks.length ? "\n      ]\n    }" : "]\n    }";

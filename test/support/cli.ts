@@ -1,6 +1,6 @@
 // Runs the real CLI in memory: same commands, same output, no subprocess.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Context } from "../../src/cli/context.js";
 import { run } from "../../src/cli/main.js";
 
@@ -24,6 +24,7 @@ export async function runCli(argv: string[], env: Record<string, string> = {}, t
     mkdir: (p) => void mkdirSync(p, { recursive: true }),
     exists: (p) => existsSync(p),
     rename: (from, to) => renameSync(from, to),
+    appendFile: (p, d) => appendFileSync(p, d),
     threads,
   };
   const code = await run(ctx, argv);

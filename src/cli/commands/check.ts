@@ -111,8 +111,9 @@ export async function checkCommand(ctx: Context, names: string[], opts: CheckOpt
   };
   const clusterName = cluster.source.name;
   const traces = opts.traces === "failing" ? "failing" : "all";
-  const render = (format: string, color: boolean): string | string[] => {
-    if (format === "json") return [...checkJsonChunks(suites, clusterName, traces)];
+  const render = (format: string, color: boolean): string | Iterable<string> => {
+    // JSON is written as it is made, a check at a time: a large suite's traces do not fit in memory together.
+    if (format === "json") return checkJsonChunks(suites, clusterName, traces);
     if (format === "junit") return renderCheckJunit(suites, clusterName, locate);
     if (format === "tap") return renderCheckTap(suites, locate);
     const paint = paintFor(ctx, color ? ctx.stdout : { write: () => {}, isTTY: false });
@@ -124,7 +125,11 @@ export async function checkCommand(ctx: Context, names: string[], opts: CheckOpt
     ctx.stdout.write(opts.output === "text" ? `${summaryLine(suites)} (report written to ${opts.outputFile})\n` : (render("text", true) as string));
   } else {
     const out = render(opts.output, opts.output === "text");
-    for (const piece of typeof out === "string" ? [out] : out) ctx.stdout.write(piece);
+    for (const piece of typeof out === "string" ? [out] : out) {
+      ctx.stdout.write(piece);
+      // A pipe takes a large JSON report slower than it is made: wait rather than hold it all.
+      await ctx.stdout.drained?.();
+    }
   }
   if (suites.some((s) => s.checks.some((c) => !c.outcome.passed))) throw new ExitError(1);
 }
@@ -151,11 +156,18 @@ function loadOrCollect(ctx: Context, file: string | undefined, into: Diagnostic[
  * that reads the file never sees half a report, and an old report is never
  * replaced by a broken one.
  */
-function writeAtomically(ctx: Context, name: string, report: string | string[]): void {
-  const text = typeof report === "string" ? report : Buffer.concat(report.map((piece) => Buffer.from(piece)));
+function writeAtomically(ctx: Context, name: string, report: string | Iterable<string>): void {
   const target = resolve(ctx.cwd, name);
   const temp = join(dirname(target), `.${basename(target)}.k8s-nettrace.tmp`);
   try {
+    if (ctx.rename && ctx.appendFile && typeof report !== "string") {
+      // Piece by piece into the temporary file, then renamed whole.
+      ctx.writeFile(temp, "");
+      for (const piece of report) ctx.appendFile(temp, piece);
+      ctx.rename(temp, target);
+      return;
+    }
+    const text = typeof report === "string" ? report : Buffer.concat([...report].map((piece) => Buffer.from(piece)));
     if (ctx.rename) {
       ctx.writeFile(temp, text);
       ctx.rename(temp, target);
@@ -163,6 +175,8 @@ function writeAtomically(ctx: Context, name: string, report: string | string[]):
       ctx.writeFile(target, text);
     }
   } catch (error) {
-    throw usage(`cannot write ${name}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    // A file system refusal is the user's to fix; anything else (a report that failed to build) is ours.
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw usage(`cannot write ${name}: ${(error as NodeJS.ErrnoException).code}`);
   }
 }
