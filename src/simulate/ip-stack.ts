@@ -13,8 +13,8 @@ import { devXmit } from "./l2.js";
 import { LATENCY, type Network } from "./network.js";
 import { type RouteResult, routeLookup, selectSource } from "./routing.js";
 import { deliverToSocket } from "./sockets.js";
-import type { Skb } from "./state.js";
 import { newSkb } from "./skb.js";
+import type { Skb } from "./state.js";
 
 export interface SendOptions {
   /** Logical packet number; a new one when absent. */
