@@ -11,6 +11,8 @@ const SESSIONS: [string, string[]][] = [
   ["seed-000", ["shell", "-f", "example:seed-000-userspace", "--on", "centos7-node-224", "--script", "fixtures/sessions/seed-000.sh"]],
   ["seed-001", ["shell", "-f", "example:seed-001-vxlan", "--on", "meizu", "--script", "fixtures/sessions/seed-001.sh"]],
   ["lab-tour", ["shell", "--script", "fixtures/sessions/lab-tour.sh"]],
+  // IPVS mode: kube-ipvs0 and its local routes, and the connection table and counters two curls leave behind.
+  ["lab-ipvs", ["shell", "-f", "example:lab-ipvs", "--script", "fixtures/sessions/lab-ipvs.sh"]],
 ];
 
 for (const [name, argv] of SESSIONS) {

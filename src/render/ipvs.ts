@@ -82,8 +82,15 @@ function addrCmp(a: number, b: number): number {
   return (a - b) | 0;
 }
 
-/** `ipvsadm -Ln`: every virtual service with its real servers, counters zero. */
-export function ipvsadmLn(services: readonly IpvsService[]): string {
+/** ActiveConn / InActConn of one real server, by `PROTO/VIP:PORT>RIP:PORT`. */
+export type IpvsCounters = ReadonlyMap<string, { active: number; inactive: number }>;
+
+export function counterKey(proto: string, vip: number, port: number, rip: number, rport: number): string {
+  return `${proto.toUpperCase()}/${vip}:${port}>${rip}:${rport}`;
+}
+
+/** `ipvsadm -Ln`: every virtual service with its real servers and their connection counters. */
+export function ipvsadmLn(services: readonly IpvsService[], counters: IpvsCounters = new Map()): string {
   let out = "IP Virtual Server version 1.2.1 (size=4096)\n";
   out += "Prot LocalAddress:Port Scheduler Flags\n";
   out += "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n";
@@ -96,8 +103,30 @@ export function ipvsadmLn(services: readonly IpvsService[]): string {
     const dests = [...s.dests].sort((a, b) => addrCmp(a.ip, b.ip) || a.port - b.port);
     for (const d of dests) {
       const addr = `${formatIp4(d.ip)}:${d.port}`.slice(0, 28);
-      out += `  -> ${addr.padEnd(28)} ${d.forward.padEnd(7)} ${String(d.weight).padEnd(6)} ${"0".padEnd(10)} ${"0".padEnd(10)}\n`;
+      const n = counters.get(counterKey(s.proto, s.vip, s.port, d.ip, d.port));
+      out += `  -> ${addr.padEnd(28)} ${d.forward.padEnd(7)} ${String(d.weight).padEnd(6)} ${String(n?.active ?? 0).padEnd(10)} ${String(n?.inactive ?? 0).padEnd(10)}\n`;
     }
+  }
+  return out;
+}
+
+export interface IpvsConnEntry {
+  proto: "TCP" | "UDP";
+  client: string;
+  virtual: string;
+  destination: string;
+  state: string;
+  /** Seconds until the entry's timer fires, as /proc/net/ip_vs_conn rounds them down. */
+  expires: number;
+}
+
+/** `ipvsadm -Lnc` (ipvsadm.c list_conn / print_conn): `%-3s %-6s %-11s %-18s %-18s %s`, expiry as MM:SS. */
+export function ipvsadmLnc(entries: readonly IpvsConnEntry[]): string {
+  let out = "IPVS connection entries\n";
+  out += `pro expire ${"state".padEnd(11)} ${"source".padEnd(18)} ${"virtual".padEnd(18)} destination\n`;
+  for (const e of entries) {
+    const expire = `${String(Math.floor(e.expires / 60)).padStart(2, "0")}:${String(e.expires % 60).padStart(2, "0")}`;
+    out += `${e.proto.padEnd(3)} ${expire.padEnd(6)} ${e.state.padEnd(11)} ${e.client.padEnd(18)} ${e.virtual.padEnd(18)} ${e.destination}\n`;
   }
   return out;
 }

@@ -21,10 +21,12 @@
 //
 // Read from the kernel source (ip_vs_core.c, ip_vs_xmit.c, ip_vs_rr.c); this
 // kernel has no ip_vs module, so none of it was checked against a running one.
-// Not simulated: schedulers other than rr (they are reported), ICMP errors sent
-// by the client side about a connection (ip_vs_in_icmp), connection reuse
-// after TIME_WAIT (conn_reuse_mode), the IPVS TCP state machine and its
-// timeouts (`ipvsadm -Lnc`).
+// Each connection follows ip_vs_proto_tcp.c's state table and timeouts (what
+// `ipvsadm -Lnc` and the ActiveConn/InActConn counters show). Not simulated:
+// schedulers other than rr, ICMP errors sent by the client side about a
+// connection (ip_vs_in_icmp), connection reuse after TIME_WAIT
+// (conn_reuse_mode), persistence templates as connection entries, and the
+// conntrack entry dropped when an IPVS connection expires.
 
 import { formatIp4, type Ip4 } from "../model/addr.js";
 import type { IpvsService, Netns } from "../model/kernel.js";
@@ -37,7 +39,7 @@ import type { NsState, Skb } from "./state.js";
 
 type Proto = "tcp" | "udp";
 
-/** One IPVS connection (struct ip_vs_conn): client, virtual and real-server address. */
+/** One IPVS connection (struct ip_vs_conn): client, virtual and real-server address, and its protocol state. */
 export interface IpvsConn {
   proto: Proto;
   caddr: Ip4;
@@ -47,6 +49,57 @@ export interface IpvsConn {
   daddr: Ip4;
   dport: number;
   service: IpvsService;
+  /** Which of the service's destinations. */
+  dest: number;
+  /** TCP: an index into TCP_STATES; UDP has one state. */
+  state: number;
+  /** IP_VS_CONN_F_INACTIVE: counted in InActConn (every connection starts so, __ip_vs_update_dest). */
+  inactive: boolean;
+  /** When the connection's timer fires (µs of simulated time). */
+  expires: number;
+}
+
+// ip_vs_proto_tcp.c: states, their timeouts (s), which count as active, and tcp_states[] for
+// masquerading (INPUT: client → real server, OUTPUT: the replies), rows syn, fin, ack, rst.
+const TCP_STATES = ["NONE", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "SYNACK"] as const;
+const [sNO, sES, sSS, sSR, sFW, sTW, sCL, sCW, sLA, sLI, sSA] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
+const TCP_TIMEOUTS = [2, 900, 120, 60, 120, 120, 10, 60, 30, 120, 120];
+const TCP_ACTIVE = [false, true, true, true, false, false, false, false, false, false, true];
+const TCP_TABLE: Record<"in" | "out", number[][]> = {
+  in: [
+    [sSR, sES, sES, sSR, sSR, sSR, sSR, sSR, sSR, sSR, sSR],
+    [sCL, sCW, sSS, sTW, sTW, sTW, sCL, sCW, sLA, sLI, sTW],
+    [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sCL, sLI, sES],
+    [sCL, sCL, sCL, sSR, sCL, sCL, sCL, sCL, sLA, sLI, sSR],
+  ],
+  out: [
+    [sSS, sES, sSS, sSR, sSS, sSS, sSS, sSS, sSS, sLI, sSR],
+    [sTW, sFW, sSS, sTW, sFW, sTW, sCL, sTW, sLA, sLI, sTW],
+    [sES, sES, sSS, sES, sFW, sTW, sCL, sCW, sLA, sES, sES],
+    [sCL, sCL, sSS, sCL, sCL, sTW, sCL, sCL, sCL, sCL, sCL],
+  ],
+};
+/** ip_vs_proto_udp.c: one state, five minutes. */
+const UDP_TIMEOUT = 300;
+const SECOND = 1_000_000;
+
+/** The state `ipvsadm -Lnc` names. */
+export function ipvsStateName(c: IpvsConn): string {
+  return c.proto === "udp" ? "UDP" : TCP_STATES[c.state]!;
+}
+
+/** ip_vs_set_state: the protocol's state transition for one packet, and the timer it re-arms. */
+function setState(c: IpvsConn, dir: "in" | "out", p: Ipv4Packet["payload"], now: number): void {
+  if (p.kind !== "tcp") {
+    c.expires = now + UDP_TIMEOUT * SECOND;
+    return;
+  }
+  const f = p.flags;
+  const row = f.rst ? 3 : f.syn ? 0 : f.fin ? 1 : f.ack ? 2 : -1;
+  const next = row < 0 ? sCL : TCP_TABLE[dir][row]![c.state]!;
+  if (next !== c.state) c.inactive = !TCP_ACTIVE[next];
+  c.state = next;
+  c.expires = now + TCP_TIMEOUTS[next]! * SECOND;
 }
 
 /** The virtual servers of a namespace by protocol, address and port; built once per compiled namespace. */
@@ -83,17 +136,30 @@ export class IpvsState {
 
   constructor(readonly services: Map<string, IpvsService>) {}
 
-  connIn(proto: Proto, src: Ip4, sport: number, dst: Ip4, dport: number): IpvsConn | undefined {
-    return this.incoming.get(connKey(proto, src, sport, dst, dport));
+  connIn(proto: Proto, src: Ip4, sport: number, dst: Ip4, dport: number, now: number): IpvsConn | undefined {
+    return this.alive(this.incoming.get(connKey(proto, src, sport, dst, dport)), now);
   }
 
-  connOut(proto: Proto, src: Ip4, sport: number, dst: Ip4, dport: number): IpvsConn | undefined {
-    return this.outgoing.get(connKey(proto, src, sport, dst, dport));
+  connOut(proto: Proto, src: Ip4, sport: number, dst: Ip4, dport: number, now: number): IpvsConn | undefined {
+    return this.alive(this.outgoing.get(connKey(proto, src, sport, dst, dport)), now);
   }
 
   add(c: IpvsConn): void {
     this.incoming.set(connKey(c.proto, c.caddr, c.cport, c.vaddr, c.vport), c);
     this.outgoing.set(connKey(c.proto, c.daddr, c.dport, c.caddr, c.cport), c);
+  }
+
+  /** The connections whose timers have not fired, oldest first (`ipvsadm -Lnc`; the kernel lists them in hash order). */
+  live(now: number): IpvsConn[] {
+    return [...this.incoming.values()].filter((c) => c.expires > now);
+  }
+
+  /** ip_vs_conn_expire: a connection whose timer fired is gone. */
+  private alive(c: IpvsConn | undefined, now: number): IpvsConn | undefined {
+    if (!c || c.expires > now) return c;
+    this.incoming.delete(connKey(c.proto, c.caddr, c.cport, c.vaddr, c.vport));
+    this.outgoing.delete(connKey(c.proto, c.daddr, c.dport, c.caddr, c.cport));
+    return undefined;
   }
 
   /**
@@ -166,7 +232,7 @@ export function ipvsIn(net: Network, nsId: string, st: NsState, skb: Skb, hook: 
   // ICMP has no IPVS protocol: an echo to a virtual address is answered by this host (if filter lets it).
   if (p.kind !== "tcp" && p.kind !== "udp") return { kind: "pass" };
   const ipvs = ipvsState(st);
-  let conn = ipvs.connIn(p.kind, ip.src, p.sport, ip.dst, p.dport);
+  let conn = ipvs.connIn(p.kind, ip.src, p.sport, ip.dst, p.dport, net.now);
   if (!conn) {
     // tcp_conn_schedule: only a SYN (never a RST) starts a connection; udp_conn_schedule: any datagram.
     if (p.kind === "tcp" && (!p.flags.syn || p.flags.rst)) return { kind: "pass" };
@@ -180,12 +246,14 @@ export function ipvsIn(net: Network, nsId: string, st: NsState, skb: Skb, hook: 
       return { kind: "drop", icmp: "port-unreachable" };
     }
     const dest = svc.dests[pick]!;
-    conn = { proto: p.kind, caddr: ip.src, cport: p.sport, vaddr: ip.dst, vport: p.dport, daddr: dest.ip, dport: dest.port, service: svc };
+    conn = { proto: p.kind, caddr: ip.src, cport: p.sport, vaddr: ip.dst, vport: p.dport, daddr: dest.ip, dport: dest.port, service: svc, dest: pick, state: sNO, inactive: true, expires: net.now + 3 * SECOND };
     ipvs.add(conn);
+    setState(conn, "in", p, net.now);
     const picked = svc.dests.length > 1 ? `, ${svc.scheduler} picked real server ${pick + 1} of ${svc.dests.length}` : "";
     net.step("nat", nsId, `IPVS ${hook === "INPUT" ? "LOCAL_IN" : "LOCAL_OUT"}: ${serviceText(svc)} → ${formatIp4(dest.ip)}:${dest.port} (${dest.forward}${picked})`, ipvsStep(svc, hook, destRule(svc, pick)));
     return natXmit(net, nsId, st, skb, conn, hook, true);
   }
+  setState(conn, "in", p, net.now);
   return natXmit(net, nsId, st, skb, conn, hook, false);
 }
 
@@ -239,7 +307,7 @@ export function ipvsOut(net: Network, nsId: string, st: NsState, skb: Skb, hook:
     // ip_vs_out_icmp: the quoted packet went client → real server; its tuple, read backwards, finds the connection.
     const q = quotedTuple(ip.payload.quoted);
     if (!q || q.proto === "icmp") return;
-    const conn = st.ipvs.connOut(q.proto, q.dst, q.dport, q.src, q.sport);
+    const conn = st.ipvs.connOut(q.proto, q.dst, q.dport, q.src, q.sport, net.now);
     if (!conn) return;
     skb.ip = { ...ip, src: conn.vaddr, payload: { ...ip.payload, quoted: rewriteQuotedDestination(ip.payload.quoted, conn.vaddr, conn.vport) } };
     skb.ipvsProperty = true;
@@ -247,8 +315,9 @@ export function ipvsOut(net: Network, nsId: string, st: NsState, skb: Skb, hook:
     return;
   }
   if (p.kind !== "tcp" && p.kind !== "udp") return;
-  const conn = st.ipvs.connOut(p.kind, ip.src, p.sport, ip.dst, p.dport);
+  const conn = st.ipvs.connOut(p.kind, ip.src, p.sport, ip.dst, p.dport, net.now);
   if (!conn) return;
+  setState(conn, "out", p, net.now);
   // handle_response → the protocol's snat_handler: the source becomes the virtual server.
   skb.ip = { ...ip, src: conn.vaddr, payload: { ...p, sport: conn.vport } as Ipv4Packet["payload"] };
   skb.ipvsProperty = true;

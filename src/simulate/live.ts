@@ -5,6 +5,7 @@
 import type { World } from "../model/kernel.js";
 import type { CapturedPacket } from "../model/trace.js";
 import type { Conn } from "./conntrack.js";
+import type { IpvsState } from "./ipvs.js";
 import { type FlowInput, type FlowResult, runFlowOn } from "./flow.js";
 import { Network, SeededChooser } from "./network.js";
 import { SeededRandom } from "./rng.js";
@@ -74,6 +75,11 @@ export class LiveNetwork {
   /** The connections alive in a namespace's conntrack table now. */
   conntrack(nsId: string): Conn[] {
     return this.net.state(nsId).conntrack.live(this.net.now);
+  }
+
+  /** A namespace's IPVS connections, if a packet met IPVS there. */
+  ipvs(nsId: string): IpvsState | undefined {
+    return this.net.state(nsId).ipvs;
   }
 
   /** Open sockets of a namespace (TIME_WAIT ones for 60 s after the close). */

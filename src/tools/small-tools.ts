@@ -2,7 +2,9 @@
 // inspection tools people run on nodes, each with the options they use.
 
 import { DeviceNotFoundError, bridgeFdb, bridgeLink } from "../render/iproute2.js";
-import { ipsetList, ipvsadmLn } from "../render/ipvs.js";
+import { formatIp4 } from "../model/addr.js";
+import { counterKey, ipsetList, ipvsadmLn, ipvsadmLnc } from "../render/ipvs.js";
+import { ipvsStateName } from "../simulate/ipvs.js";
 import { brctlShow, routeN } from "../render/nettools.js";
 import { ifconfig } from "../render/nettools-ifconfig.js";
 import { busyboxIfconfig, busyboxRoute } from "../render/busybox-net.js";
@@ -40,10 +42,33 @@ export const brctlTool: Tool = (argv, { ns }) => {
   return fail("k8s-nettrace: brctl is supported as `brctl show`", 2);
 };
 
-export const ipvsadmTool: Tool = (argv, { ns }) => {
-  const flags = argv.join("").replace(/-/g, "");
-  if (!/^(Ln|nL|Ln?|ln|nl)$/.test(flags) || !flags.includes("n")) return fail("k8s-nettrace: ipvsadm is supported as `ipvsadm -Ln`", 2);
-  return ok(ipvsadmLn(ns.ipvs()));
+export const ipvsadmTool: Tool = (argv, { ns, live }) => {
+  const letters = argv.map((a) => (a === "--connection" ? "c" : a === "--list" ? "L" : a === "--numeric" ? "n" : a.startsWith("-") && !a.startsWith("--") ? a.slice(1) : "?")).join("");
+  const set = new Set(letters);
+  if (!/^[Llnc]+$/.test(letters) || !(set.has("L") || set.has("l")) || !set.has("n")) {
+    return fail("k8s-nettrace: ipvsadm is supported as `ipvsadm -Ln` and `ipvsadm -Lnc` (numeric: without -n it looks names up)", 2);
+  }
+  const now = live.now();
+  const conns = ns.kind === "node" ? (live.ipvs(ns.id)?.live(now) ?? []) : [];
+  if (set.has("c")) {
+    return ok(ipvsadmLnc(conns.map((c) => ({
+      proto: c.proto === "tcp" ? "TCP" : "UDP",
+      client: `${formatIp4(c.caddr)}:${c.cport}`,
+      virtual: `${formatIp4(c.vaddr)}:${c.vport}`,
+      destination: `${formatIp4(c.daddr)}:${c.dport}`,
+      state: ipvsStateName(c),
+      expires: Math.floor((c.expires - now) / 1_000_000),
+    }))));
+  }
+  const counters = new Map<string, { active: number; inactive: number }>();
+  for (const c of conns) {
+    const key = counterKey(c.proto, c.vaddr, c.vport, c.daddr, c.dport);
+    const n = counters.get(key) ?? { active: 0, inactive: 0 };
+    if (c.inactive) n.inactive++;
+    else n.active++;
+    counters.set(key, n);
+  }
+  return ok(ipvsadmLn(ns.ipvs(), counters));
 };
 
 export const ipsetTool: Tool = (argv, { ns }) => {
