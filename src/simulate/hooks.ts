@@ -69,10 +69,10 @@ export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: 
   const st = net.state(nsId);
   if (!st.hasNetfilter) return { verdict: "accept" };
   if (hook === "PREROUTING" || hook === "OUTPUT") attachConntrack(net, st, skb);
-  for (const table of STAGES[hook]) {
-    if (table === "ipvs-out" || table === "ipvs-in") {
+  for (const stage of STAGES[hook]) {
+    if (stage === "ipvs-out" || stage === "ipvs-in") {
       if (!ipvsEnabled(st.netns)) continue;
-      if (table === "ipvs-out") {
+      if (stage === "ipvs-out") {
         ipvsOut(net, nsId, st, skb, hook as "INPUT" | "OUTPUT" | "FORWARD");
         continue;
       }
@@ -81,6 +81,7 @@ export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: 
       if (r.kind === "drop") return { verdict: "gone", ...(r.icmp ? { icmp: r.icmp } : {}) };
       continue;
     }
+    const table = stage;
     const t = st.netns.tables().get(table);
     if (table === "nat") {
       natHook(net, nsId, st, hook, skb, devs);
