@@ -18,6 +18,10 @@ const FLOWS: string[][] = [
   ["trace", "-f", "test/fixtures/trace/small.yaml", "laptop", "node-a:30082"],
   // A RELATED ICMP error whose quoted packet NAT rewrote: real tcpdump -v checks the checksums.
   ["trace", "-f", "test/fixtures/trace/udp-closed.yaml", "client-a", "stats:8125"],
+  // IPVS: the same error rewritten by ip_vs_out_icmp (quoted IP checksum redone, quoted UDP checksum left alone),
+  // and a node's own request sent on by IPVS (TTL 63, checksums still partial on the way out).
+  ["trace", "-f", "test/fixtures/trace/udp-closed-ipvs.yaml", "client-a", "stats:8125"],
+  ["trace", "-f", "test/fixtures/trace/ipvs.yaml", "node-a", "10.96.0.3", "--seed", "4"],
 ];
 
 const FLAG_SETS: string[][] = [["-n"], ["-n", "-e"], ["-n", "-v"], ["-n", "-e", "-v"], ["-n", "-tt"]];
