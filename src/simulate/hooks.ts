@@ -374,7 +374,9 @@ function setByName(sets: readonly IpSet[], name: string): { set: IpSet; index: S
           const net = parseCidr(m.slice(cut + 1).includes("/") ? m.slice(cut + 1) : `${m.slice(cut + 1)}/32`);
           if (!net) continue;
           const head = cut < 0 ? "" : m.slice(0, cut);
-          index.nets.set(head, [...(index.nets.get(head) ?? []), net]);
+          const nets = index.nets.get(head);
+          if (nets) nets.push(net);
+          else index.nets.set(head, [net]);
         }
       }
       byName.set(set.name, { set, index });

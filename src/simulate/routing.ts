@@ -118,31 +118,27 @@ function buildFibIndex(routes: readonly Route[]): FibIndex {
   return { length: routes.length, byLength };
 }
 
-/** inet_select_addr: the route's preferred source, else an address of the device on the nexthop's subnet, else its first global one. */
-export function selectSource(ns: Netns, result: Extract<RouteResult, { type: "unicast" }>): Ip4 | undefined {
-  if (result.route.src !== undefined) return result.route.src;
-  const addrs = result.dev.addrs.filter((a) => a.scope !== "host");
-  const onLink = addrs.find((a) => ((a.cidr.addr ^ result.nexthop) & maskOf(a.cidr.len)) >>> 0 === 0);
-  if (onLink) return onLink.cidr.addr;
-  if (addrs[0]) return addrs[0].cidr.addr;
+/**
+ * inet_select_addr: an address of `dev` in `scope` on the nexthop's subnet, else its first one in
+ * scope; a device with none gives the first global address of any device, in device order.
+ */
+function inetSelectAddr(ns: Netns, dev: Link, nexthop: Ip4, scope: "link" | "global"): Ip4 | undefined {
+  const addrs = dev.addrs.filter((a) => a.scope === "global" || (scope === "link" && a.scope === "link"));
+  const chosen = addrs.find((a) => ((a.cidr.addr ^ nexthop) & maskOf(a.cidr.len)) >>> 0 === 0) ?? addrs[0];
+  if (chosen) return chosen.cidr.addr;
   for (const l of ns.links) for (const a of l.addrs) if (a.scope === "global") return a.cidr.addr;
   return undefined;
 }
 
-/**
- * MASQUERADE picks the out device's address for the nexthop (masquerade_tg →
- * inet_select_addr with RT_SCOPE_UNIVERSE): a global address of the device on
- * the nexthop's subnet, else its first; a device with none (lo) gives the first
- * global address of any device, in device order.
- */
+/** A route's source: its preferred source, else inet_select_addr on its device (link scope allowed). */
+export function selectSource(ns: Netns, result: Extract<RouteResult, { type: "unicast" }>): Ip4 | undefined {
+  return result.route.src ?? inetSelectAddr(ns, result.dev, result.nexthop, "link");
+}
+
+/** MASQUERADE picks the out device's address for the nexthop (masquerade_tg → inet_select_addr, RT_SCOPE_UNIVERSE). */
 export function masqueradeSource(ns: Netns, outDev: string, nexthop: Ip4): Ip4 | undefined {
   const dev = linkByName(ns, outDev);
-  if (!dev) return undefined;
-  const addrs = dev.addrs.filter((a) => a.scope === "global");
-  const onLink = addrs.find((a) => ((a.cidr.addr ^ nexthop) & maskOf(a.cidr.len)) >>> 0 === 0);
-  if (onLink ?? addrs[0]) return (onLink ?? addrs[0])!.cidr.addr;
-  for (const l of ns.links) for (const a of l.addrs) if (a.scope === "global") return a.cidr.addr;
-  return undefined;
+  return dev && inetSelectAddr(ns, dev, nexthop, "global");
 }
 
 /** The address the kernel binds an unbound socket to when it talks to `dst`. */
