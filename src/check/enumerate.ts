@@ -12,7 +12,7 @@
 // capture points) gets all its connection choices simulated too.
 
 import type { World } from "../model/kernel.js";
-import { type FlowInput, type FlowResult, runFlow } from "../simulate/flow.js";
+import { type FlowInput, type FlowResult, FlowSimulation, runFlow, seededNetwork } from "../simulate/flow.js";
 import type { Chooser } from "../simulate/network.js";
 import { type Observation, observe } from "./judge.js";
 
@@ -23,8 +23,11 @@ interface Made {
 }
 
 class RecordingChooser implements Chooser {
-  readonly made: Made[] = [];
-  constructor(private readonly script: readonly boolean[]) {}
+  readonly made: Made[];
+  /** `made`: the choices a forked network's flow made before this chooser took over. */
+  constructor(private readonly script: readonly boolean[], made: readonly Made[] = []) {
+    this.made = [...made];
+  }
   decide(probability: number, _where: string, packet = 0): boolean {
     // Outcomes that cannot happen (p = 0 or 1) are not branches.
     const choice = probability >= 1 ? true : probability <= 0 ? false : (this.script[this.made.length] ?? true);
@@ -90,14 +93,17 @@ function judgedKey(o: Observation): string {
 export function enumeratePaths(world: World, input: FlowInput, seed: number, limit: number): Enumeration {
   const runs: Run[] = [];
   let truncated = false;
-  const simulate = (script: readonly boolean[]): Run | undefined => {
+  const simulate = (script: readonly boolean[], after?: LookedUp): Run | undefined => {
     if (runs.length >= limit) {
       truncated = true;
       return undefined;
     }
-    const chooser = new RecordingChooser(script);
+    // Behind a lookup, a fork of it continues with the connection's choices; otherwise the flow starts from scratch.
+    const behind = after && new RecordingChooser(script, after.made);
+    const forked = behind && after.flow.fork(behind);
+    const chooser = forked ? behind : new RecordingChooser(script);
     // Judged by its observation; the steps come back with the records when a report prints them.
-    const result = runFlow(world, input, { seed, chooser, narrate: false });
+    const result = forked ? forked.complete() : runFlow(world, input, { seed, chooser, narrate: false });
     const request = result.keyPackets.request ?? Infinity;
     const dns = chooser.made.findIndex((m) => m.packet >= request);
     const observed = observe(result);
@@ -124,8 +130,9 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
   }
   for (const { rep, members } of groups) {
     const connections: Run[] = [rep];
+    const lookup = lookedUp(world, input, seed, rep.made.slice(0, rep.dnsChoices));
     for (let script = next(rep.made, rep.dnsChoices, rep.made.length); script; ) {
-      const run = simulate(script);
+      const run = simulate(script, lookup);
       if (!run) break;
       connections.push(run);
       script = next(run.made, rep.dnsChoices, run.made.length);
@@ -142,6 +149,24 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     }
   }
   return { runs, truncated };
+}
+
+/** A flow stopped where its DNS lookup answered, and the choices the lookup made. */
+interface LookedUp {
+  flow: FlowSimulation;
+  made: readonly Made[];
+}
+
+/**
+ * The lookup a group's connection choices share, simulated once: each choice
+ * continues a fork of it (the same as simulating from the start, which a
+ * test holds it to). Undefined when there is no lookup or it cannot be forked.
+ */
+function lookedUp(world: World, input: FlowInput, seed: number, choices: readonly Made[]): LookedUp | undefined {
+  const chooser = new RecordingChooser(choices.map((m) => m.choice));
+  const flow = FlowSimulation.start(seededNetwork(world, { seed, chooser, narrate: false }), input);
+  if (!flow.lookUp() || chooser.made.length !== choices.length) return undefined;
+  return { flow, made: chooser.made };
 }
 
 /**

@@ -154,6 +154,19 @@ export class ConntrackTable {
   readonly conns: Conn[] = [];
   private nextId = 1;
 
+  /** Takes a copy of `other`'s entries (Conn objects change in place, so each is copied once). */
+  copyFrom(other: ConntrackTable): void {
+    const copies = new Map<Conn, Conn>();
+    const copy = (c: Conn): Conn => {
+      let own = copies.get(c);
+      if (!own) copies.set(c, (own = { ...c }));
+      return own;
+    };
+    for (const c of other.conns) this.conns.push(copy(c));
+    for (const [key, { conn, dir }] of other.byTuple) this.byTuple.set(key, { conn: copy(conn), dir });
+    this.nextId = other.nextId;
+  }
+
   /** The live entry for a tuple; an expired one is removed first (the GC worker would have). */
   lookup(t: Tuple, now = 0): { conn: Conn; dir: Direction } | undefined {
     const found = this.byTuple.get(tupleKey(t));

@@ -15,6 +15,7 @@ import { parseResolvConf, resolve } from "./apps/dns.js";
 import type { HttpClientKind } from "./apps/http.js";
 import { serverFor } from "./apps/servers.js";
 import { classifySilence, type FlowRun, startPing, startTcp, startUdp } from "./clients.js";
+import type { Event } from "./event-queue.js";
 import { type Chooser, Network, SeededChooser } from "./network.js";
 import { SeededRandom } from "./rng.js";
 import { sourceAddress } from "./routing.js";
@@ -103,9 +104,13 @@ export interface FlowResult {
 }
 
 export function runFlow(world: World, input: FlowInput, options: FlowOptions): FlowResult {
+  return runFlowOn(seededNetwork(world, options), input, options.limit === undefined ? {} : { limit: options.limit });
+}
+
+/** The fresh network `runFlow` simulates on: the seed gives the kernel's draws and, without a chooser, the statistic rules' coins. */
+export function seededNetwork(world: World, options: FlowOptions): Network {
   const rng = new SeededRandom(options.seed);
-  const net = new Network(world, rng.fork("kernel"), options.chooser ?? new SeededChooser(rng.fork("statistic")), options.narrate ?? true);
-  return runFlowOn(net, input, options.limit === undefined ? {} : { limit: options.limit });
+  return new Network(world, rng.fork("kernel"), options.chooser ?? new SeededChooser(rng.fork("statistic")), options.narrate ?? true);
 }
 
 export interface SessionFlowOptions {
@@ -121,24 +126,91 @@ export interface SessionFlowOptions {
 const SETTLE = 2_000_000;
 
 export function runFlowOn(net: Network, input: FlowInput, options: SessionFlowOptions = {}): FlowResult {
-  const start = { captures: net.captures.length, steps: net.steps.length, accepted: net.accepted.length, datagrams: net.datagrams.length, time: net.now };
-  const outcome: { verdict?: Verdict; reason?: string; resolved?: FlowResult["resolved"]; at?: number } = {};
-  const client: ClientView = { started: net.now, received: [], echoesSent: 0, echoReplies: [], echoErrors: [] };
-  const run: FlowRun = {
-    net,
-    input,
-    keys: {},
-    client,
-    steps: () => net.steps.slice(start.steps),
-    finish: (verdict, reason) => {
-      if (outcome.verdict) return;
-      outcome.verdict = verdict;
-      outcome.reason = reason;
-      outcome.at = net.now;
-      client.finished = net.now;
-    },
-  };
-  const begin = (dst: Ip4): void => {
+  return FlowSimulation.start(net, input, options).complete();
+}
+
+interface Outcome {
+  verdict?: Verdict;
+  reason?: string;
+  resolved?: FlowResult["resolved"];
+  at?: number;
+}
+
+/** Where this flow's records begin in its network (a session's network holds earlier flows too). */
+interface Start {
+  captures: number;
+  steps: number;
+  accepted: number;
+  datagrams: number;
+  time: number;
+}
+
+/**
+ * One flow being simulated. Most callers run it to the end (`complete`). A
+ * check can stop it when its DNS lookup has answered (`lookUp`) and continue
+ * copies of it from there with other choices (`fork`), instead of simulating
+ * the same lookup again for every connection choice.
+ */
+export class FlowSimulation {
+  private readonly run: FlowRun;
+  /** The event that opens the connection once the lookup answered, and the address it will use. */
+  private connect?: { event: Event; dst: Ip4 };
+  private begun = false;
+
+  private constructor(
+    readonly net: Network,
+    private readonly input: FlowInput,
+    private readonly options: SessionFlowOptions,
+    private readonly startAt: Start,
+    private readonly outcome: Outcome,
+    private readonly client: ClientView,
+    keys: FlowResult["keyPackets"],
+  ) {
+    this.run = {
+      net,
+      input,
+      keys,
+      client,
+      steps: () => net.steps.slice(startAt.steps),
+      finish: (verdict, reason) => {
+        if (outcome.verdict) return;
+        outcome.verdict = verdict;
+        outcome.reason = reason;
+        outcome.at = net.now;
+        client.finished = net.now;
+      },
+    };
+  }
+
+  static start(net: Network, input: FlowInput, options: SessionFlowOptions = {}): FlowSimulation {
+    const start = { captures: net.captures.length, steps: net.steps.length, accepted: net.accepted.length, datagrams: net.datagrams.length, time: net.now };
+    const client: ClientView = { started: net.now, received: [], echoesSent: 0, echoReplies: [], echoErrors: [] };
+    const flow = new FlowSimulation(net, input, options, start, {}, client, {});
+    const literal = parseIp4(input.to);
+    if (literal !== undefined) flow.begin(literal);
+    else flow.lookup();
+    return flow;
+  }
+
+  private lookup(): void {
+    const { net, input, outcome, run } = this;
+    const conf = parseResolvConf(net.ns(input.from).files.get("/etc/resolv.conf")?.() ?? "");
+    if (!conf) {
+      run.finish("no-route", `${input.from} has no nameserver to resolve ${input.to}`);
+      return;
+    }
+    const src = sourceAddress(net.ns(input.from), conf.nameserver) ?? 0;
+    resolve(net, input.from, src, input.to, conf, (addresses, name) => {
+      outcome.resolved = { name: name ?? input.to, addresses };
+      const dst = addresses[0];
+      if (dst === undefined) run.finish("no-route", `could not resolve ${input.to}`);
+      else this.connect = { event: net.later(200, () => this.begin(dst)), dst };
+    });
+  }
+
+  private begin(dst: Ip4): void {
+    const { net, input, client, run } = this;
+    this.begun = true;
     const src = sourceAddress(net.ns(input.from), dst);
     if (src === undefined) {
       net.step("drop", input.from, `no route to ${formatIp4(dst)} from ${input.from}`);
@@ -150,37 +222,54 @@ export function runFlowOn(net: Network, input: FlowInput, options: SessionFlowOp
     if (input.protocol === "tcp") startTcp(run, src, dst);
     else if (input.protocol === "udp") startUdp(run, src, dst);
     else startPing(run, src, dst);
-  };
-  const literal = parseIp4(input.to);
-  if (literal !== undefined) begin(literal);
-  else {
-    const conf = parseResolvConf(net.ns(input.from).files.get("/etc/resolv.conf")?.() ?? "");
-    if (!conf) run.finish("no-route", `${input.from} has no nameserver to resolve ${input.to}`);
-    else {
-      const src = sourceAddress(net.ns(input.from), conf.nameserver) ?? 0;
-      resolve(net, input.from, src, input.to, conf, (addresses, name) => {
-        outcome.resolved = { name: name ?? input.to, addresses };
-        if (addresses[0] === undefined) run.finish("no-route", `could not resolve ${input.to}`);
-        else net.later(200, () => begin(addresses[0]!));
-      });
-    }
   }
-  const until = start.time + (options.limit ?? 150_000_000);
-  if (options.settle) net.runUntil(until, (time) => outcome.at === undefined || time <= outcome.at + SETTLE);
-  else net.runUntil(until);
-  if (!outcome.verdict) run.finish(classifySilence(run.steps()), "no answer before the client gave up");
-  const server = net.accepted.length > start.accepted ? net.accepted[net.accepted.length - 1] : undefined;
-  const datagram = net.datagrams.slice(start.datagrams).reverse().find((d) => d.packet === run.keys.request);
-  return {
-    verdict: outcome.verdict!,
-    reason: outcome.reason!,
-    ...(outcome.resolved ? { resolved: outcome.resolved } : {}),
-    ...(server ? { server } : {}),
-    ...(datagram ? { datagram } : {}),
-    time: (client.finished ?? net.now) - start.time,
-    keyPackets: run.keys,
-    packets: net.captures.slice(start.captures),
-    steps: run.steps(),
-    client,
-  };
+
+  private get until(): number {
+    return this.startAt.time + (this.options.limit ?? 150_000_000);
+  }
+
+  /** Runs until the DNS lookup has answered and the connection is about to open (or the flow ended); whether it can be forked now. */
+  lookUp(): boolean {
+    if (!this.begun) this.net.runUntil(this.until, () => this.connect === undefined && this.outcome.verdict === undefined);
+    return this.connect !== undefined && !this.begun && this.outcome.verdict === undefined;
+  }
+
+  /**
+   * A copy that continues from here on a forked network with `chooser`
+   * deciding from now on; undefined when the network cannot be forked (see
+   * Network.fork). Only a flow stopped by `lookUp` can be forked.
+   */
+  fork(chooser: Chooser): FlowSimulation | undefined {
+    const connect = this.connect;
+    if (!connect || this.begun || this.outcome.verdict !== undefined) return undefined;
+    let copy: FlowSimulation | undefined;
+    const net = this.net.fork(chooser, new Map([[connect.event, () => copy!.begin(connect.dst)]]));
+    if (!net) return undefined;
+    const c = this.client;
+    const client: ClientView = { ...c, received: [...c.received], echoReplies: [...c.echoReplies], echoErrors: [...c.echoErrors], ...(c.sent ? { sent: [...c.sent] } : {}) };
+    copy = new FlowSimulation(net, this.input, this.options, this.startAt, { ...this.outcome }, client, { ...this.run.keys });
+    return copy;
+  }
+
+  /** Runs the flow to its end and says what happened. */
+  complete(): FlowResult {
+    const { net, outcome, client, run, startAt: start } = this;
+    if (this.options.settle) net.runUntil(this.until, (time) => outcome.at === undefined || time <= outcome.at + SETTLE);
+    else net.runUntil(this.until);
+    if (!outcome.verdict) run.finish(classifySilence(run.steps()), "no answer before the client gave up");
+    const server = net.accepted.length > start.accepted ? net.accepted[net.accepted.length - 1] : undefined;
+    const datagram = net.datagrams.slice(start.datagrams).reverse().find((d) => d.packet === run.keys.request);
+    return {
+      verdict: outcome.verdict!,
+      reason: outcome.reason!,
+      ...(outcome.resolved ? { resolved: outcome.resolved } : {}),
+      ...(server ? { server } : {}),
+      ...(datagram ? { datagram } : {}),
+      time: (client.finished ?? net.now) - start.time,
+      keyPackets: run.keys,
+      packets: net.captures.slice(start.captures),
+      steps: run.steps(),
+      client,
+    };
+  }
 }

@@ -136,6 +136,22 @@ export class IpvsState {
 
   constructor(readonly services: Map<string, IpvsService>) {}
 
+  /** A copy that changes independently (connections change state in place, so each is copied once). */
+  fork(): IpvsState {
+    const copy = new IpvsState(this.services);
+    const copies = new Map<IpvsConn, IpvsConn>();
+    const own = (c: IpvsConn): IpvsConn => {
+      let mine = copies.get(c);
+      if (!mine) copies.set(c, (mine = { ...c }));
+      return mine;
+    };
+    for (const [key, c] of this.incoming) copy.incoming.set(key, own(c));
+    for (const [key, c] of this.outgoing) copy.outgoing.set(key, own(c));
+    for (const [svc, last] of this.lastPicked) copy.lastPicked.set(svc, last);
+    for (const [key, dest] of this.templates) copy.templates.set(key, dest);
+    return copy;
+  }
+
   connIn(proto: Proto, src: Ip4, sport: number, dst: Ip4, dport: number, now: number): IpvsConn | undefined {
     return this.alive(this.incoming.get(connKey(proto, src, sport, dst, dport)), now);
   }

@@ -10,7 +10,7 @@ import { runHook } from "./hooks.js";
 import { handleVerdict, ipRcv } from "./ip-stack.js";
 import { routeLookup } from "./routing.js";
 import { LATENCY, type Network } from "./network.js";
-import type { Skb } from "./state.js";
+import type { PendingArp, Skb } from "./state.js";
 import { crossedVeth, onWire } from "./skb.js";
 import { tunXmit, vxlanXmit } from "./tunnel.js";
 
@@ -54,12 +54,13 @@ function resolve(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: nu
     return;
   }
   const key = `${dev.name}/${nexthop}`;
-  const waiting = st.pending.get(key);
-  if (waiting) {
-    waiting.push(send);
+  const queuedAlready = st.pending.get(key);
+  if (queuedAlready) {
+    queuedAlready.waiting.push(send);
     return;
   }
-  st.pending.set(key, [send]);
+  const queued: PendingArp = { waiting: [send] };
+  st.pending.set(key, queued);
   const ask = (attempt: number): void => {
     if (!st.pending.has(key)) return;
     if (attempt >= ARP_TRIES) {
@@ -73,7 +74,7 @@ function resolve(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: nu
     net.current = net.newPacketId();
     if (net.narrating) net.step("neighbour", nsId, `ARP: who has ${formatIp4(nexthop)}? (from ${dev.name})`, { dev: dev.name });
     l2Xmit(net, nsId, dev, { src: dev.mac!, dst: BROADCAST, payload: request }, undefined);
-    net.later(1_000_000, () => ask(attempt + 1));
+    queued.retry = net.later(1_000_000, () => ask(attempt + 1));
   };
   ask(0);
 }

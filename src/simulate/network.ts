@@ -9,7 +9,8 @@ import type { CapturePoint, CapturedPacket, Step, StepKind } from "../model/trac
 import type { Origin } from "../netfilter/rule.js";
 import { encodeFrame, type EthernetFrame } from "../packet/ethernet.js";
 import { encodeIp, type Ipv4Packet } from "../packet/ipv4.js";
-import { SeededRandom } from "./rng.js";
+import { type Event, EventQueue } from "./event-queue.js";
+import type { SeededRandom } from "./rng.js";
 import { localAddressDev } from "./routing.js";
 import { NsState, type Skb } from "./state.js";
 import type { Socket } from "./sockets.js";
@@ -44,7 +45,7 @@ export class Network {
   private nextPacket = 1;
   /** Set while a packet moves, so steps can say which packet they are about. */
   current = 0;
-  private readonly queue = new EventQueue();
+  private queue = new EventQueue();
 
   constructor(
     readonly world: World,
@@ -94,13 +95,46 @@ export class Network {
   }
 
   /** Something to happen at a later simulated time (a timer, an application's reply). */
-  schedule(time: number, run: () => void): void {
-    this.queue.push(time, run, undefined);
+  schedule(time: number, run: () => void): Event {
+    return this.queue.push(time, run, undefined);
   }
 
   /** Schedules `run` after `us` microseconds, keeping the current packet number. */
-  later(us: number, run: () => void): void {
-    this.queue.push(this.now + us, run, this.current);
+  later(us: number, run: () => void): Event {
+    return this.queue.push(this.now + us, run, this.current);
+  }
+
+  /**
+   * An independent copy of this network as it is now, with its own chooser:
+   * check simulates each connection choice behind one DNS lookup from the
+   * lookup's end instead of from the start. Undefined when something pending
+   * is a closure over this network (an event, a socket, a packet waiting for
+   * ARP); `replace` gives the copy its own work for events the caller owns.
+   * The copy then runs exactly as this network would have.
+   */
+  fork(chooser: Chooser, replace: ReadonlyMap<Event, () => void>): Network | undefined {
+    const queue = this.queue.fork(replace);
+    if (!queue) return undefined;
+    const copy = new Network(this.world, this.rng.clone(), chooser, this.narrating);
+    for (const [id, list] of this.sockets) {
+      if (!list.every((s) => s.shareable)) return undefined;
+      copy.sockets.set(id, [...list]);
+    }
+    for (const [id, st] of this.states) {
+      const own = st.fork();
+      if (!own) return undefined;
+      copy.states.set(id, own);
+    }
+    copy.queue = queue;
+    copy.now = this.now;
+    copy.nextPacket = this.nextPacket;
+    copy.current = this.current;
+    // Captured packets, steps and records are never changed once made: the copy shares them.
+    for (const c of this.captures) copy.captures.push(c);
+    for (const s of this.steps) copy.steps.push(s);
+    for (const a of this.accepted) copy.accepted.push(a);
+    for (const d of this.datagrams) copy.datagrams.push(d);
+    return copy;
   }
 
   /**
@@ -167,64 +201,6 @@ export class Network {
   isLocal(netns: string, ip: Ip4): boolean {
     return ip >>> 24 === 127 || localAddressDev(this.ns(netns), ip) !== undefined;
   }
-}
-
-interface Event {
-  time: number;
-  /** Order of scheduling: events at the same time run first come, first served. */
-  seq: number;
-  run: () => void;
-  /** The packet number `later` keeps for the event. */
-  packet: number | undefined;
-}
-
-/**
- * Scheduled events by (time, seq), as a binary heap: a flood schedules one
- * event per bridge port, and a linear scan for the earliest made every
- * delivery cost as much as the queue was long.
- */
-class EventQueue {
-  private readonly heap: Event[] = [];
-  private seq = 0;
-
-  push(time: number, run: () => void, packet: number | undefined): void {
-    const heap = this.heap;
-    const e: Event = { time, seq: this.seq++, run, packet };
-    let i = heap.length;
-    heap.push(e);
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (!before(e, heap[up]!)) break;
-      heap[i] = heap[up]!;
-      i = up;
-    }
-    heap[i] = e;
-  }
-
-  peek(): Event | undefined {
-    return this.heap[0];
-  }
-
-  pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (!last || heap.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= heap.length) break;
-      const r = l + 1;
-      const child = r < heap.length && before(heap[r]!, heap[l]!) ? r : l;
-      if (!before(heap[child]!, last)) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    heap[i] = last;
-  }
-}
-
-function before(a: Event, b: Event): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
 
 /** The world's namespaces by id, shared by every network on it (compiled state is never mutated). */

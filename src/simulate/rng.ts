@@ -27,6 +27,13 @@ export class SeededRandom {
     return min + (this.u32() % (max - min + 1));
   }
 
+  /** A generator that continues exactly as this one will. */
+  clone(): SeededRandom {
+    const copy = new SeededRandom(0);
+    copy.state = this.state;
+    return copy;
+  }
+
   /** A child generator for one purpose, so adding draws elsewhere does not shift its sequence. */
   fork(label: string): SeededRandom {
     let h = this.state ^ 0x811c9dc5;

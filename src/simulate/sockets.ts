@@ -20,6 +20,11 @@ export interface Socket {
   receive(net: Network, nsId: string, skb: Skb): void;
   /** An ICMP error about something this socket sent. */
   icmpError?(net: Network, nsId: string, code: number, from: Ip4): void;
+  /**
+   * It keeps no state of its own and acts only through the network it is
+   * handed, so a forked network can use the same object (Network.fork).
+   */
+  shareable?: boolean;
 }
 
 /** Starts a server socket for a static listener the first time a packet needs it. */

@@ -7,6 +7,7 @@ import type { Ip4, Mac } from "../model/addr.js";
 import type { Netns } from "../model/kernel.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Conn, ConntrackTable, type Direction } from "./conntrack.js";
+import type { Event } from "./event-queue.js";
 import type { IpvsState } from "./ipvs.js";
 import type { CtState } from "./match.js";
 import { staticNeighbour } from "./kernel-index.js";
@@ -40,6 +41,12 @@ export interface NeighbourEntry {
   state: "PERMANENT" | "REACHABLE" | "STALE" | "NOARP";
 }
 
+/** Packets waiting for one neighbour's ARP answer: their transmit callbacks, and the timer of the next try. */
+export interface PendingArp {
+  waiting: ((mac: Mac) => void)[];
+  retry?: Event;
+}
+
 export interface RecentEntry {
   addr: Ip4;
   last: number;
@@ -54,8 +61,8 @@ export class NsState {
   readonly recent = new Map<string, RecentEntry[]>();
   /** Per-destination IP id counters for packets without a socket (ICMP errors, RSTs use 0). */
   ipIdNext = 1;
-  /** Packets waiting for an ARP answer: `dev/ip` → transmit callbacks (the kernel's arp_queue). */
-  readonly pending = new Map<string, ((mac: Mac) => void)[]>();
+  /** Packets waiting for an ARP answer, by `dev/ip` (the kernel's arp_queue). */
+  readonly pending = new Map<string, PendingArp>();
   /** IPVS connections and scheduler positions, once a packet met an IPVS hook here. */
   ipvs?: IpvsState;
   /** Whether any netfilter table is loaded here (no tables: no hooks, no conntrack). */
@@ -75,10 +82,12 @@ export class NsState {
     if (!byDev) this.neigh.set(dev, (byDev = new Map()));
     const known = byDev.get(ip);
     if (known?.state !== "PERMANENT" && !(state === "STALE" && known?.state === "REACHABLE" && known.mac === mac)) byDev.set(ip, { mac, state });
-    const waiting = this.pending.get(`${dev}/${ip}`);
-    if (!waiting) return;
+    const queued = this.pending.get(`${dev}/${ip}`);
+    if (!queued) return;
     this.pending.delete(`${dev}/${ip}`);
-    for (const send of waiting) send(mac);
+    // Learned neighbours are never forgotten here, so the next try finds nothing to ask for.
+    if (queued.retry) queued.retry.inert = true;
+    for (const send of queued.waiting) send(mac);
   }
 
   /** The static (programmed) entry first, then what ARP taught us. */
@@ -86,6 +95,23 @@ export class NsState {
     const fixed = staticNeighbour(this.netns.neigh, dev, ip);
     if (fixed && (fixed.state === "PERMANENT" || fixed.state === "NOARP" || fixed.state === "REACHABLE")) return { mac: fixed.lladdr!, state: fixed.state === "REACHABLE" ? "REACHABLE" : "PERMANENT" };
     return this.neigh.get(dev)?.get(ip);
+  }
+
+  /**
+   * A copy that changes independently (Network.fork), or undefined while a
+   * packet waits for ARP here: its transmit callback belongs to this network.
+   * Neighbour entries are replaced, never changed in place, so the copy shares them.
+   */
+  fork(): NsState | undefined {
+    if (this.pending.size > 0) return undefined;
+    const copy = new NsState(this.netns);
+    copy.conntrack.copyFrom(this.conntrack);
+    for (const [dev, byIp] of this.neigh) copy.neigh.set(dev, new Map(byIp));
+    for (const [bridge, table] of this.fdb) copy.fdb.set(bridge, new Map(table));
+    for (const [name, list] of this.recent) copy.recent.set(name, list.map((e) => ({ ...e })));
+    copy.ipIdNext = this.ipIdNext;
+    if (this.ipvs) copy.ipvs = this.ipvs.fork();
+    return copy;
   }
 
   learnFdb(bridge: string, mac: Mac, port: string): void {

@@ -7,6 +7,7 @@ import type { DnsZone } from "../../model/kernel.js";
 import { type DnsMessage, type DnsRecord, ednsOpt } from "../../packet/dns.js";
 import type { Ipv4Packet } from "../../packet/ipv4.js";
 import type { UdpDatagram } from "../../packet/udp.js";
+import type { Event } from "../event-queue.js";
 import { ipOutput } from "../ip-stack.js";
 import { LATENCY, type Network } from "../network.js";
 import type { Socket } from "../sockets.js";
@@ -22,6 +23,7 @@ export function dnsServer(zone: DnsZone, port: number): Socket {
     proto: "udp",
     localIp: 0,
     localPort: port,
+    shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const udp = skb.ip.payload as UdpDatagram;
       if (!isDns(udp.payload) || udp.payload.flags.qr) return;
@@ -113,6 +115,7 @@ export function resolve(net: Network, nsId: string, src: Ip4, name: string, conf
     const ids = [net.rng.int(1, 65535), net.rng.int(1, 65535)];
     const answers = new Map<number, DnsMessage>();
     const sockets = net.socketsOf(nsId);
+    let timeout: Event | undefined;
     const sock: Socket = {
       proto: "udp",
       localIp: src,
@@ -124,6 +127,7 @@ export function resolve(net: Network, nsId: string, src: Ip4, name: string, conf
         if (!isDns(udp.payload) || !ids.includes(udp.payload.id)) return;
         answers.set(udp.payload.id, udp.payload);
         if (answers.size < 2) return;
+        timeout!.inert = true;
         sockets.splice(sockets.indexOf(sock), 1);
         const a = answers.get(ids[0]!)!;
         const addrs = (a.answers ?? []).flatMap((r) => (r.data.type === "A" && "address" in r.data && typeof r.data.address === "number" ? [r.data.address] : []));
@@ -147,8 +151,7 @@ export function resolve(net: Network, nsId: string, src: Ip4, name: string, conf
       net.later(i * 30, () => ipOutput(net, nsId, ip, { flowHash: 0, csumPartial: true }));
     });
     // No answer within the resolver timeout (5 s): give up on this server for this name.
-    const deadline = net.now + 5_000_000;
-    net.schedule(deadline, () => {
+    timeout = net.schedule(net.now + 5_000_000, () => {
       if (answers.size >= 2 || !sockets.includes(sock)) return;
       sockets.splice(sockets.indexOf(sock), 1);
       net.step("dns", nsId, `resolver: no answer for ${qname} within 5 s`);
@@ -165,6 +168,7 @@ export function reverseLookup(net: Network, nsId: string, src: Ip4, ip: Ip4, nam
   const qname = `${formatIp4(ip).split(".").reverse().join(".")}.in-addr.arpa.`;
   const sockets = net.socketsOf(nsId);
   let answered = false;
+  let timeout: Event | undefined;
   const sock: Socket = {
     proto: "udp",
     localIp: src,
@@ -175,6 +179,7 @@ export function reverseLookup(net: Network, nsId: string, src: Ip4, ip: Ip4, nam
       const udp = skb.ip.payload as UdpDatagram;
       if (!isDns(udp.payload) || udp.payload.id !== id || answered) return;
       answered = true;
+      timeout!.inert = true;
       sockets.splice(sockets.indexOf(sock), 1);
       const ptr = (udp.payload.answers ?? []).find((r) => r.data.type === "PTR");
       done(ptr && "target" in ptr.data ? ptr.data.target.replace(/\.$/, "") : undefined);
@@ -186,7 +191,7 @@ export function reverseLookup(net: Network, nsId: string, src: Ip4, ip: Ip4, nam
     kind: "dns", id, flags: { qr: false, opcode: 0, rd: true }, questions: [{ name: qname, type: "PTR", class: 1 }], answers: [], authority: [], additional: [],
   };
   ipOutput(net, nsId, { kind: "ipv4", src, dst: nameserver, ttl: 64, id: net.rng.int(1, 65535), tos: 0, df: true, payload: { kind: "udp", sport: port, dport: 53, payload: query } }, { flowHash: 0, csumPartial: true });
-  net.schedule(net.now + 5_000_000, () => {
+  timeout = net.schedule(net.now + 5_000_000, () => {
     if (answered) return;
     answered = true;
     if (sockets.includes(sock)) sockets.splice(sockets.indexOf(sock), 1);

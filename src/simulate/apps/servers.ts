@@ -23,21 +23,22 @@ export function serverFor(net: Network, nsId: string, l: Listener): Socket {
     if (l.app === "proxy") return udpProxy(l);
     return udpEcho(l.port);
   }
-  return tcpListener(l, (conn) => appFor(net, nsId, l, conn));
+  return tcpListener(l);
 }
 
 /** A listening TCP socket: each SYN creates a connection socket (the accept queue). */
-function tcpListener(l: Listener, app: (conn: TcpConn) => TcpApp): Socket {
+function tcpListener(l: Listener): Socket {
   return {
     proto: "tcp",
     localIp: l.addr,
     localPort: l.port,
+    shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const seg = skb.ip.payload;
       if (seg.kind !== "tcp" || !seg.flags.syn || seg.flags.ack) return;
       let handler: TcpApp = {};
       const conn = new TcpConn(nsId, skb.ip.dst, seg.dport, skb.ip.src, seg.sport, net, { established: (c) => handler.established?.(c), data: (c, d) => handler.data?.(c, d), peerClosed: (c) => handler.peerClosed?.(c), ended: (c, h) => handler.ended?.(c, h) }, "server");
-      handler = app(conn);
+      handler = appFor(net, nsId, l, conn);
       conn.v6 = l.proto === "tcp6";
       // Go's net package (kube-proxy, kubelet, CoreDNS), mysqld and sshd set TCP_NODELAY; nginx and plain servers keep Nagle.
       conn.noDelay = ["proxy", "tls", "ssh", "mysql", "dns"].includes(l.app);
@@ -89,6 +90,7 @@ function udpEcho(port: number): Socket {
     proto: "udp",
     localIp: 0,
     localPort: port,
+    shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const udp = skb.ip.payload as UdpDatagram;
       const reply: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: udp.payload } };
@@ -150,6 +152,7 @@ function udpProxy(l: Listener): Socket {
     proto: "udp",
     localIp: 0,
     localPort: l.port,
+    shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const udp = skb.ip.payload as UdpDatagram;
       const target = (l.proxyTo ?? [])[proxyCursor(l)];
@@ -162,7 +165,7 @@ function udpProxy(l: Listener): Socket {
       const client = { ip: skb.ip.src, port: udp.sport, via: skb.ip.dst };
       net.step("app", nsId, `kube-proxy (userspace) relays the datagram from ${formatIp4(client.ip)}:${client.port} to backend ${formatIp4(target.ip)}:${target.port}`);
       net.socketsOf(nsId).push({
-        proto: "udp", localIp: src, localPort: sport, remoteIp: target.ip, remotePort: target.port,
+        proto: "udp", localIp: src, localPort: sport, remoteIp: target.ip, remotePort: target.port, shareable: true,
         receive(n: Network, ns: string, reply: Skb): void {
           const back: Ipv4Packet = { kind: "ipv4", src: client.via, dst: client.ip, ttl: 64, id: n.state(ns).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: l.port, dport: client.port, payload: (reply.ip.payload as UdpDatagram).payload } };
           n.later(LATENCY.app, () => ipOutput(n, ns, back, { flowHash: 0, csumPartial: true }));
