@@ -8,7 +8,7 @@ import type { Step, Verdict } from "../model/trace.js";
 import { type DnsMessage, ednsOpt } from "../packet/dns.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import type { UdpDatagram } from "../packet/udp.js";
-import { parseResolvConf, reverseLookup } from "./apps/dns.js";
+import { resolverConfig, reverseLookup } from "./apps/dns.js";
 import { httpRequest, responseComplete } from "./apps/http.js";
 import type { ClientView, FlowInput, FlowResult } from "./flow.js";
 import { ipOutput } from "./ip-stack.js";
@@ -238,7 +238,7 @@ export function startPing(run: FlowRun, src: Ip4, dst: Ip4): void {
  * `ptr` is null until (or unless) a name comes back.
  */
 function lookUpReplier(run: FlowRun, src: Ip4, ip: Ip4): void {
-  const conf = parseResolvConf(run.net.ns(run.input.from).files.get("/etc/resolv.conf")?.() ?? "");
+  const conf = resolverConfig(run.net.ns(run.input.from));
   run.client.ptr = null;
   if (!conf) return;
   reverseLookup(run.net, run.input.from, src, ip, conf.nameserver, (name) => {

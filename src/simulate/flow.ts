@@ -11,7 +11,7 @@ import { type Ip4, formatIp4, parseIp4 } from "../model/addr.js";
 import type { World } from "../model/kernel.js";
 import type { CapturedPacket, Step, Verdict } from "../model/trace.js";
 import type { DnsMessage, DnsTypeName } from "../packet/dns.js";
-import { parseResolvConf, resolve } from "./apps/dns.js";
+import { resolverConfig, resolve } from "./apps/dns.js";
 import type { HttpClientKind } from "./apps/http.js";
 import { serverFor } from "./apps/servers.js";
 import { classifySilence, type FlowRun, startPing, startTcp, startUdp } from "./clients.js";
@@ -194,7 +194,7 @@ export class FlowSimulation {
 
   private lookup(): void {
     const { net, input, outcome, run } = this;
-    const conf = parseResolvConf(net.ns(input.from).files.get("/etc/resolv.conf")?.() ?? "");
+    const conf = resolverConfig(net.ns(input.from));
     if (!conf) {
       run.finish("no-route", `${input.from} has no nameserver to resolve ${input.to}`);
       return;

@@ -6,7 +6,7 @@ import { formatIp4, parseIp4 } from "../model/addr.js";
 import { simDate } from "../model/clock.js";
 import type { DnsMessage, DnsTypeName } from "../packet/dns.js";
 import { digAnswer, digBanner, digShort, type DigVersion } from "../render/dig.js";
-import { candidates, parseResolvConf } from "../simulate/apps/dns.js";
+import { candidates, resolverConfig } from "../simulate/apps/dns.js";
 import type { FlowResult } from "../simulate/flow.js";
 import { minorOf } from "../compile/kube-proxy/features.js";
 import { runFrom } from "./net-client.js";
@@ -63,7 +63,7 @@ export const digTool: Tool = (argv, env) => {
     else if (a.startsWith("-")) return fail(`Invalid option: ${a}\nUsage:  dig [@global-server] [domain] [q-type] [q-class] {q-opt}`, 1);
     else name = a;
   }
-  const conf = parseResolvConf(env.ns.files.get("/etc/resolv.conf")?.() ?? "");
+  const conf = resolverConfig(env.ns);
   const given = server !== undefined;
   server ??= conf?.nameserver;
   if (server === undefined) return fail(";; no servers could be reached", 9);

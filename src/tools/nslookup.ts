@@ -5,7 +5,7 @@
 
 import { formatIp4, parseIp4 } from "../model/addr.js";
 import type { DnsMessage, DnsTypeName } from "../packet/dns.js";
-import { candidates, parseResolvConf, type ResolverConfig } from "../simulate/apps/dns.js";
+import { candidates, resolverConfig, type ResolverConfig } from "../simulate/apps/dns.js";
 import { queryDns } from "./dig.js";
 import { fail, type Tool, type ToolEnv } from "./tool.js";
 
@@ -27,7 +27,7 @@ function timedOut(server: number): string {
 export const nslookupTool: Tool = (argv, env) => {
   const [name, serverText] = argv.filter((a) => !a.startsWith("-"));
   if (!name) return fail("k8s-nettrace: interactive nslookup is not simulated; give the name: nslookup NAME [SERVER]", 1);
-  const conf = parseResolvConf(env.ns.files.get("/etc/resolv.conf")?.() ?? "");
+  const conf = resolverConfig(env.ns);
   const server = serverText !== undefined ? parseIp4(serverText) : conf?.nameserver;
   if (server === undefined) return fail(serverText ? `nslookup: couldn't get address for '${serverText}': not found` : ";; no servers could be reached", 1);
   if (env.flavour === "busybox") return busyboxNslookup(env, name, server, serverText === undefined ? conf : undefined);

@@ -3,7 +3,7 @@
 // name has fewer than ndots dots, A and AAAA asked together on one socket).
 
 import { type Ip4, formatIp4 } from "../../model/addr.js";
-import type { DnsZone } from "../../model/kernel.js";
+import type { DnsZone, Netns } from "../../model/kernel.js";
 import { type DnsMessage, type DnsRecord, ednsOpt } from "../../packet/dns.js";
 import type { Ipv4Packet } from "../../packet/ipv4.js";
 import type { UdpDatagram } from "../../packet/udp.js";
@@ -90,6 +90,15 @@ export function parseResolvConf(text: string): ResolverConfig | undefined {
     if (key === "options") for (const o of rest) if (o.startsWith("ndots:")) ndots = Number(o.slice(6));
   }
   return nameserver === undefined ? undefined : { nameserver, search, ndots };
+}
+
+const configs = new WeakMap<Netns, ResolverConfig | null>();
+
+/** The namespace's /etc/resolv.conf, parsed once (compiled files never change). */
+export function resolverConfig(ns: Netns): ResolverConfig | undefined {
+  let conf = configs.get(ns);
+  if (conf === undefined) configs.set(ns, (conf = parseResolvConf(ns.files.get("/etc/resolv.conf")?.() ?? "") ?? null));
+  return conf ?? undefined;
 }
 
 function ipOf(text: string): Ip4 | undefined {
