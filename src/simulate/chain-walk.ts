@@ -4,7 +4,7 @@
 
 import type { Chain, Rule, Table, TableName, Target } from "../netfilter/rule.js";
 import { type MatchContext, UnsupportedRule, headerMatches, matchMatches } from "./match.js";
-import { nextCandidate } from "./rule-index.js";
+import { chainIndex, nextCandidate } from "./rule-index.js";
 
 export interface RuleHit {
   table: TableName;
@@ -43,11 +43,12 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
   // Most walks never jump: the stack is made on the first jump.
   let stack: { chain: Chain; index: number }[] | undefined;
   let chain = start;
+  let skip = chainIndex(chain.rules);
   let index = 0;
   for (let steps = 0; ; steps++) {
     if (steps > 1_000_000) throw new Error(`internal: chain walk did not terminate in ${table.name} ${builtin}`);
     // Skip the rules whose destination rules the packet out (see rule-index.ts).
-    index = nextCandidate(chain.rules, index, c.ip.dst);
+    index = nextCandidate(skip, index, c.ip.dst);
     if (index >= chain.rules.length) {
       const back = stack?.pop();
       if (!back) {
@@ -55,6 +56,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
         return policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
       }
       chain = back.chain;
+      skip = chainIndex(chain.rules);
       index = back.index;
       continue;
     }
@@ -79,6 +81,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
           stack.push({ chain: { name: start.name, rules: [] }, index: 0 });
         }
         chain = next;
+        skip = chainIndex(chain.rules);
         index = 0;
         continue;
       }
@@ -91,6 +94,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
           return policy === "DROP" ? { verdict: "DROP", policy: true, by } : ACCEPT_BY_POLICY;
         }
         chain = back.chain;
+        skip = chainIndex(chain.rules);
         index = back.index;
         continue;
       }

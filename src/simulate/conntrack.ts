@@ -53,8 +53,60 @@ export interface Conn {
 
 export type Direction = "orig" | "reply";
 
-export function tupleKey(t: Tuple): string {
-  return `${t.proto}/${t.src}:${t.sport}>${t.dst}:${t.dport}`;
+/** One entry of the tuple hash: the tuple it is found by, and its connection and direction. */
+interface Slot {
+  t: Tuple;
+  conn: Conn;
+  dir: Direction;
+}
+
+function sameTuple(a: Tuple, b: Tuple): boolean {
+  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.proto === b.proto;
+}
+
+/** A small-integer hash of a tuple (a Map key without building a string per packet). */
+function tupleHash(t: Tuple): number {
+  let h = Math.imul(t.src ^ ((t.sport << 16) | t.dport), 0x9e3779b1);
+  h = Math.imul(h ^ t.dst ^ (h >>> 15), 0x85ebca6b);
+  return (h ^ (h >>> 13) ^ t.proto.charCodeAt(0)) & 0x3fffffff;
+}
+
+/** Connections by tuple, as nf_conntrack's hash table holds them: one bucket per hash, tuples compared within. */
+class TupleHash {
+  private readonly buckets = new Map<number, Slot[]>();
+
+  get(t: Tuple): Slot | undefined {
+    const bucket = this.buckets.get(tupleHash(t));
+    if (!bucket) return undefined;
+    for (let i = 0; i < bucket.length; i++) if (sameTuple(bucket[i]!.t, t)) return bucket[i];
+    return undefined;
+  }
+
+  /** Replaces any entry for the same tuple. */
+  set(t: Tuple, conn: Conn, dir: Direction): void {
+    const h = tupleHash(t);
+    const bucket = this.buckets.get(h);
+    if (!bucket) {
+      this.buckets.set(h, [{ t, conn, dir }]);
+      return;
+    }
+    const i = bucket.findIndex((s) => sameTuple(s.t, t));
+    if (i >= 0) bucket[i] = { t, conn, dir };
+    else bucket.push({ t, conn, dir });
+  }
+
+  delete(t: Tuple): void {
+    const h = tupleHash(t);
+    const bucket = this.buckets.get(h);
+    const i = bucket ? bucket.findIndex((s) => sameTuple(s.t, t)) : -1;
+    if (i < 0) return;
+    if (bucket!.length === 1) this.buckets.delete(h);
+    else bucket!.splice(i, 1);
+  }
+
+  *slots(): Generator<Slot> {
+    for (const bucket of this.buckets.values()) yield* bucket;
+  }
 }
 
 export function invert(t: Tuple): Tuple {
@@ -150,7 +202,7 @@ export function trackPacket(conn: Conn, dir: Direction, tcp: TcpFlagsSeen | unde
 }
 
 export class ConntrackTable {
-  private readonly byTuple = new Map<string, { conn: Conn; dir: Direction }>();
+  private readonly byTuple = new TupleHash();
   readonly conns: Conn[] = [];
   private nextId = 1;
 
@@ -163,13 +215,13 @@ export class ConntrackTable {
       return own;
     };
     for (const c of other.conns) this.conns.push(copy(c));
-    for (const [key, { conn, dir }] of other.byTuple) this.byTuple.set(key, { conn: copy(conn), dir });
+    for (const { t, conn, dir } of other.byTuple.slots()) this.byTuple.set(t, copy(conn), dir);
     this.nextId = other.nextId;
   }
 
   /** The live entry for a tuple; an expired one is removed first (the GC worker would have). */
   lookup(t: Tuple, now = 0): { conn: Conn; dir: Direction } | undefined {
-    const found = this.byTuple.get(tupleKey(t));
+    const found = this.byTuple.get(t);
     if (found && found.conn.expires > 0 && found.conn.expires <= now) {
       this.remove(found.conn);
       return undefined;
@@ -187,20 +239,20 @@ export class ConntrackTable {
     if (conn.confirmed) return;
     conn.confirmed = true;
     this.conns.push(conn);
-    this.byTuple.set(tupleKey(conn.orig), { conn, dir: "orig" });
-    this.byTuple.set(tupleKey(conn.reply), { conn, dir: "reply" });
+    this.byTuple.set(conn.orig, conn, "orig");
+    this.byTuple.set(conn.reply, conn, "reply");
   }
 
   /** Re-index after NAT changed the reply tuple of a confirmed or pending connection. */
   rekeyReply(conn: Conn, reply: Tuple): void {
-    if (conn.confirmed) this.byTuple.delete(tupleKey(conn.reply));
+    if (conn.confirmed) this.byTuple.delete(conn.reply);
     conn.reply = reply;
-    if (conn.confirmed) this.byTuple.set(tupleKey(reply), { conn, dir: "reply" });
+    if (conn.confirmed) this.byTuple.set(reply, conn, "reply");
   }
 
   /** Is a tuple already used as some connection's reply (NAT must pick a unique source)? */
   replyInUse(t: Tuple): boolean {
-    return this.byTuple.has(tupleKey(t));
+    return this.byTuple.get(t) !== undefined;
   }
 
   /** The entries alive at `now`, oldest first (what `conntrack -L` lists). */
@@ -209,8 +261,8 @@ export class ConntrackTable {
   }
 
   private remove(conn: Conn): void {
-    this.byTuple.delete(tupleKey(conn.orig));
-    this.byTuple.delete(tupleKey(conn.reply));
+    this.byTuple.delete(conn.orig);
+    this.byTuple.delete(conn.reply);
     const i = this.conns.indexOf(conn);
     if (i >= 0) this.conns.splice(i, 1);
   }

@@ -203,9 +203,8 @@ function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: H
   const hits: RuleHit[] | undefined = net.narrating ? [] : undefined;
   // Most builtin chains a packet meets are empty (mangle, on every node): the policy decides, no context needed.
   const outcome = t.chains.get(hook)?.rules.length ? walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits)) : policyOf(t, hook);
-  for (const h of hits ?? []) {
-    const text = ruleText(h.chain, h.rule);
-    net.ruleStep(nsId, hook, table, h.chain, h.number, text, h.rule.origin, describeHit(h));
+  if (hits) {
+    for (const h of hits) net.ruleStep(nsId, hook, table, h.chain, h.number, ruleText(h.chain, h.rule), h.rule.origin, describeHit(h));
   }
   if (outcome.verdict === "DROP" && outcome.policy) net.step("drop", nsId, `${table} ${hook} policy DROP`, { hook, table, chain: hook });
   return outcome;

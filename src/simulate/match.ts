@@ -74,10 +74,11 @@ export function headerMatches(rule: Rule, c: MatchContext): boolean {
   if (rule.outIface && !ifaceMatches(rule.outIface, c.outDev)) return false;
   if (rule.proto && rule.proto.name !== "all") {
     const want = rule.proto.name;
-    const number = PROTO_NUMBERS[want];
-    const numeric = DIGITS.test(want);
-    const hit = numeric ? Number(want) === PROTO_NUMBERS[protoOf(c.ip)] : want === protoOf(c.ip);
-    if (number === undefined && !numeric) throw new UnsupportedRule(`protocol ${want}`, rule);
+    // A name (tcp, udp, …) is compared as it is; a number (-p 6) with the packet's protocol number.
+    let hit: boolean;
+    if (PROTO_NUMBERS[want] !== undefined) hit = want === protoOf(c.ip);
+    else if (DIGITS.test(want)) hit = Number(want) === PROTO_NUMBERS[protoOf(c.ip)];
+    else throw new UnsupportedRule(`protocol ${want}`, rule);
     if (hit === rule.proto.neg) return false;
   }
   return true;

@@ -14,7 +14,7 @@ import { SortedIndex } from "./sorted-index.js";
 /** Chains shorter than this are walked rule by rule (an index would not pay). Tests lower it. */
 export const RULE_INDEX = { minRules: 64 };
 
-interface ChainIndex {
+export interface ChainIndex {
   length: number;
   /** Positions of rules without a plain /32 destination (they may match any packet). */
   any: number[];
@@ -48,13 +48,19 @@ function firstAtLeast(list: readonly number[], from: number): number {
   return lo < list.length ? list[lo]! : Infinity;
 }
 
-/** The position of the next rule at or after `from` that a packet to `dst` could match (rules.length when none). */
-export function nextCandidate(rules: readonly Rule[], from: number, dst: Ip4): number {
-  if (rules.length < RULE_INDEX.minRules) return from;
+/** A chain's index, or undefined for a chain short enough to walk rule by rule. Look it up once per chain a walk enters. */
+export function chainIndex(rules: readonly Rule[]): ChainIndex | undefined {
+  if (rules.length < RULE_INDEX.minRules) return undefined;
   let index = indexes.get(rules);
   // A chain is not changed once built; a different length means it was, so index it again.
   if (!index || index.length !== rules.length) indexes.set(rules, (index = build(rules)));
+  return index;
+}
+
+/** The position of the next rule at or after `from` that a packet to `dst` could match (the chain's length when none). */
+export function nextCandidate(index: ChainIndex | undefined, from: number, dst: Ip4): number {
+  if (!index) return from;
   const toDst = index.byDst.first(dst >>> 0, from);
   const next = Math.min(firstAtLeast(index.any, from), toDst < 0 ? Infinity : toDst);
-  return next === Infinity ? rules.length : next;
+  return next === Infinity ? index.length : next;
 }
