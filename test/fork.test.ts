@@ -4,9 +4,12 @@
 // have: here every connection choice of several flows, in iptables and IPVS
 // mode, is simulated both ways with the whole story told (steps, every
 // captured frame's bytes, timings, what the client saw) and must agree.
+// Judged runs also keep only sightings of their packets, not captures: the
+// judge must see in them what it sees in the captures of a narrated run.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { observe } from "../src/check/judge.js";
 import { CompiledCluster } from "../src/compile/compiled-cluster.js";
 import { ClusterWorld } from "../src/compile/world.js";
 import { describe } from "../src/generate/plan.js";
@@ -109,3 +112,28 @@ function pod(pods: string[], app: string, i: number): string {
   assert.ok(found, `a pod ${app} #${i}`);
   return found;
 }
+
+test("a run nobody narrates is judged from its sightings as a narrated run is from its captures", () => {
+  for (const mode of ["iptables", "ipvs"] as const) {
+    const { w, pods } = world(mode);
+    const client = pod(pods, "default/client", 0);
+    const inputs: FlowInput[] = [
+      { from: client, to: "app-2.ns-0", port: 80, protocol: "tcp", client: "curl" },
+      { from: client, to: pod(pods, "ns-0/app-3", 1).split("/")[1]!, port: 80, protocol: "tcp", client: "curl" },
+      { from: client, to: "app-1.ns-0", port: 9, protocol: "tcp", client: "curl" },
+      { from: client, to: "kube-dns.kube-system", port: 53, protocol: "udp", client: "curl" },
+      { from: client, to: "app-1.ns-0", port: 7, protocol: "udp", client: "curl" },
+      { from: pod(pods, "ns-0/app-3", 0), to: "app-2.ns-0", port: null, protocol: "icmp", client: "curl" },
+      { from: client, to: "no-such-service", port: 80, protocol: "tcp", client: "curl" },
+    ];
+    for (const input of inputs) {
+      for (const seed of [1, 2, 3]) {
+        const judged = runFlow(w, input, { seed, narrate: false });
+        assert.equal(judged.packets.length, 0, "no captures kept");
+        const narrated = runFlow(w, input, { seed });
+        assert.ok(narrated.packets.length > 0 || narrated.verdict === "no-route", `${mode} ${input.to}: captures kept`);
+        assert.deepEqual(observe(judged), observe(narrated), `${mode} ${input.to} seed ${seed}`);
+      }
+    }
+  }
+});

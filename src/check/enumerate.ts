@@ -56,7 +56,7 @@ export interface Enumeration {
   truncated: boolean;
 }
 
-export type FlowSummary = Omit<FlowResult, "packets" | "steps">;
+export type FlowSummary = Omit<FlowResult, "packets" | "steps" | "sightings">;
 
 /** An enumeration as plain data (structured-clonable), for a worker thread to send back. */
 export interface EnumerationData {
@@ -203,7 +203,7 @@ export function forgetRecord(result: FlowResult): void {
 }
 
 function summaryOf(result: FlowResult): FlowSummary {
-  const { packets: _packets, steps: _steps, ...rest } = result;
+  const { packets: _packets, steps: _steps, sightings: _sightings, ...rest } = result;
   return rest;
 }
 

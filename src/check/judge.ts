@@ -58,13 +58,14 @@ export function observe(r: FlowResult): Observation {
   const server = r.server ?? r.datagram;
   const peer = r.server?.peer ?? r.datagram?.peer;
   const request = r.keyPackets.request;
-  const clientSource = request === undefined ? undefined : sourceOf(r.packets.find((p) => p.packet === request));
+  const seen = r.sightings;
+  const clientSource = request === undefined ? undefined : seen ? seen.sourceOf(request) : sourceOf(r.packets.find((p) => p.packet === request));
   return {
     verdict: r.verdict,
     ...(server ? { server: { netns: server.netns, ip: server.ip, port: server.port } } : {}),
     ...(clientSource !== undefined ? { clientSource } : {}),
     ...(peer ? { sourceSeen: peer.ip } : {}),
-    points: capturePoints(r.packets, request),
+    points: seen ? (request === undefined ? new Set() : seen.pointsFrom(request)) : capturePoints(r.packets, request),
   };
 }
 

@@ -19,6 +19,7 @@ import type { Event } from "./event-queue.js";
 import { type Chooser, Network, SeededChooser } from "./network.js";
 import { SeededRandom } from "./rng.js";
 import { sourceAddress } from "./routing.js";
+import type { Sightings } from "./sightings.js";
 import { setServerFactory } from "./sockets.js";
 
 setServerFactory(serverFor);
@@ -99,6 +100,8 @@ export interface FlowResult {
   /** The flow's first packet and the first packet that came back (the narrative follows these). */
   keyPackets: { request?: number; reply?: number };
   packets: CapturedPacket[];
+  /** A run nobody narrated has no packets, only where its IP packets were seen. */
+  sightings?: Sightings;
   steps: Step[];
   client: ClientView;
 }
@@ -139,6 +142,7 @@ interface Outcome {
 /** Where this flow's records begin in its network (a session's network holds earlier flows too). */
 interface Start {
   captures: number;
+  sightings: number;
   steps: number;
   accepted: number;
   datagrams: number;
@@ -183,7 +187,7 @@ export class FlowSimulation {
   }
 
   static start(net: Network, input: FlowInput, options: SessionFlowOptions = {}): FlowSimulation {
-    const start = { captures: net.captures.length, steps: net.steps.length, accepted: net.accepted.length, datagrams: net.datagrams.length, time: net.now };
+    const start = { captures: net.captures.length, sightings: net.sightings.length, steps: net.steps.length, accepted: net.accepted.length, datagrams: net.datagrams.length, time: net.now };
     const client: ClientView = { started: net.now, received: [], echoesSent: 0, echoReplies: [], echoErrors: [] };
     const flow = new FlowSimulation(net, input, options, start, {}, client, {});
     const literal = parseIp4(input.to);
@@ -268,6 +272,7 @@ export class FlowSimulation {
       time: (client.finished ?? net.now) - start.time,
       keyPackets: run.keys,
       packets: net.captures.slice(start.captures),
+      ...(net.narrating ? {} : { sightings: net.sightings.since(start.sightings) }),
       steps: run.steps(),
       client,
     };

@@ -11,8 +11,8 @@
 // nf_nat_packet() does.
 
 import { type Cidr, contains, type Ip4, formatIp4, parseCidr, parseIp4 } from "../model/addr.js";
-import { type IpSet, linkByName } from "../model/kernel.js";
-import type { Rule, TableName } from "../netfilter/rule.js";
+import { type IpSet, linkByName, type Netns } from "../model/kernel.js";
+import type { Rule, Table, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Outcome, policyOf, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
@@ -65,32 +65,50 @@ export function tupleOf(ip: Ipv4Packet): Tuple | undefined {
   return undefined;
 }
 
+/** A stage as one namespace runs it: a table it has (to walk), the nat hook, or one of IPVS's. */
+type Planned = { stage: "walk"; name: TableName; table: Table } | { stage: "nat" | "ipvs-out" | "ipvs-in" };
+
+const HOOKS: readonly Hook[] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
+
+/** Each namespace's stages per hook, without the tables it lacks and IPVS where it is off: worked out once, compiled state never changes. */
+const plans = new WeakMap<Netns, Record<Hook, Planned[]>>();
+
+function planOf(ns: Netns): Record<Hook, Planned[]> {
+  let plan = plans.get(ns);
+  if (plan) return plan;
+  const tables = ns.tables();
+  const ipvs = ipvsEnabled(ns);
+  const stagesOf = (hook: Hook): Planned[] =>
+    STAGES[hook].flatMap((stage): Planned[] => {
+      if (stage === "ipvs-out" || stage === "ipvs-in") return ipvs ? [{ stage }] : [];
+      // The nat hook runs without a nat table too: it translates what conntrack says.
+      if (stage === "nat") return [{ stage }];
+      const table = tables.get(stage);
+      return table ? [{ stage: "walk", name: stage, table }] : [];
+    });
+  plan = Object.fromEntries(HOOKS.map((h) => [h, stagesOf(h)])) as Record<Hook, Planned[]>;
+  plans.set(ns, plan);
+  return plan;
+}
+
 export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: HookDevices): HookVerdict {
   const st = net.state(nsId);
   if (!st.hasNetfilter) return { verdict: "accept" };
   if (hook === "PREROUTING" || hook === "OUTPUT") attachConntrack(net, st, skb);
-  for (const stage of STAGES[hook]) {
-    if (stage === "ipvs-out" || stage === "ipvs-in") {
-      if (!ipvsEnabled(st.netns)) continue;
-      if (stage === "ipvs-out") {
-        ipvsOut(net, nsId, st, skb, hook as "INPUT" | "OUTPUT" | "FORWARD");
-        continue;
-      }
+  const stages = planOf(st.netns)[hook];
+  for (let i = 0; i < stages.length; i++) {
+    const p = stages[i]!;
+    if (p.stage === "walk") {
+      const outcome = walk(net, nsId, st, p.table, hook, skb, devs);
+      if (outcome.verdict === "DROP") return { verdict: "drop", ...(outcome.by ? { by: outcome.by } : {}) };
+      if (outcome.verdict === "REJECT") return { verdict: "reject", with: outcome.with, by: outcome.by };
+    } else if (p.stage === "nat") natHook(net, nsId, st, hook, skb, devs);
+    else if (p.stage === "ipvs-out") ipvsOut(net, nsId, st, skb, hook as "INPUT" | "OUTPUT" | "FORWARD");
+    else {
       const r = ipvsIn(net, nsId, st, skb, hook as "INPUT" | "OUTPUT");
       if (r.kind === "xmit") return { verdict: "ipvs", route: r.route };
       if (r.kind === "drop") return { verdict: "gone", ...(r.icmp ? { icmp: r.icmp } : {}) };
-      continue;
     }
-    const table = stage;
-    const t = st.netns.tables().get(table);
-    if (table === "nat") {
-      natHook(net, nsId, st, hook, skb, devs);
-      continue;
-    }
-    if (!t) continue;
-    const outcome = walk(net, nsId, st, table, hook, skb, devs);
-    if (outcome.verdict === "DROP") return { verdict: "drop", ...(outcome.by ? { by: outcome.by } : {}) };
-    if (outcome.verdict === "REJECT") return { verdict: "reject", with: outcome.with, by: outcome.by };
   }
   if ((hook === "POSTROUTING" || hook === "INPUT") && skb.ct && !skb.ct.conn.confirmed) st.conntrack.confirm(skb.ct.conn);
   return { verdict: "accept" };
@@ -197,9 +215,8 @@ class HookContext implements WalkContext {
   }
 }
 
-function walk(net: Network, nsId: string, st: NsState, table: TableName, hook: Hook, skb: Skb, devs: HookDevices): Outcome {
-  const t = st.netns.tables().get(table);
-  if (!t) return { verdict: "ACCEPT", policy: true };
+function walk(net: Network, nsId: string, st: NsState, t: Table, hook: Hook, skb: Skb, devs: HookDevices): Outcome {
+  const table = t.name;
   const hits: RuleHit[] | undefined = net.narrating ? [] : undefined;
   // Most builtin chains a packet meets are empty (mangle, on every node): the policy decides, no context needed.
   const outcome = t.chains.get(hook)?.rules.length ? walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits)) : policyOf(t, hook);
@@ -261,8 +278,9 @@ function natHook(net: Network, nsId: string, st: NsState, hook: Hook, skb: Skb, 
   const conn = ct.conn;
   const decided = manip === "dst" ? conn.dnatDone : conn.snatDone;
   if (!decided && ct.dir === "orig" && !conn.confirmed) {
-    const outcome = walk(net, nsId, st, "nat", hook, skb, devs);
-    if (outcome.verdict === "NAT") bind(net, nsId, st, conn, outcome, hook, skb, devs);
+    const nat = st.netns.tables().get("nat");
+    const outcome = nat ? walk(net, nsId, st, nat, hook, skb, devs) : undefined;
+    if (outcome?.verdict === "NAT") bind(net, nsId, st, conn, outcome, hook, skb, devs);
     if (manip === "dst") conn.dnatDone = true;
     else conn.snatDone = true;
   }

@@ -22,6 +22,15 @@ export function linkOf(net: Network, nsId: string, name: string): Link {
   return link;
 }
 
+/** Each veth's other end, found once: compiled devices never change, and a flood asks for every port's peer. */
+const peers = new WeakMap<Link, Link>();
+
+function peerOf(net: Network, veth: Link, end: { netns: string; name: string }): Link {
+  let peer = peers.get(veth);
+  if (!peer) peers.set(veth, (peer = linkOf(net, end.netns, end.name)));
+  return peer;
+}
+
 /** dev_queue_xmit for an IP packet leaving `dev` towards `nexthop`. */
 export function devXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexthop: Ip4): void {
   switch (dev.kind) {
@@ -89,7 +98,7 @@ export function l2Xmit(net: Network, nsId: string, dev: Link, frame: EthernetFra
   }
   if (dev.kind === "veth" && dev.peer) {
     const peerNs = dev.peer.netns;
-    const peer = linkOf(net, peerNs, dev.peer.name);
+    const peer = peerOf(net, dev, dev.peer);
     // Crossing namespaces scrubs the skb: no conntrack, no mark (skb_scrub_packet).
     const crossed = skb ? crossedVeth(skb) : undefined;
     net.later(LATENCY.veth, () => l2Rcv(net, peerNs, peer, frame, crossed, id));
@@ -365,7 +374,7 @@ function dropsUnseen(net: Network, port: Link, frame: EthernetFrame, skb: Skb | 
   const arp = frame.payload;
   if (net.narrating || skb || frame.dst !== BROADCAST || arp.kind !== "arp" || arp.op !== "request") return false;
   if (port.kind !== "veth" || !port.peer) return false;
-  const peer = linkOf(net, port.peer.netns, port.peer.name);
+  const peer = peerOf(net, port, port.peer);
   if (peer.master) return false;
   for (const a of peer.addrs) if (a.cidr.addr === arp.targetIp) return false;
   return true;

@@ -12,6 +12,7 @@ import { encodeIp, type Ipv4Packet } from "../packet/ipv4.js";
 import { type Event, EventQueue } from "./event-queue.js";
 import type { SeededRandom } from "./rng.js";
 import { localAddressDev } from "./routing.js";
+import { Sightings } from "./sightings.js";
 import { NsState, type Skb } from "./state.js";
 import type { Socket } from "./sockets.js";
 
@@ -32,7 +33,10 @@ export class SeededChooser implements Chooser {
 export const LATENCY = { stack: 5, veth: 10, bridge: 8, wire: 180, app: 40, tunnel: 12 } as const;
 
 export class Network {
+  /** What tcpdump would have seen on every interface (a narrated run's). */
   readonly captures: CapturedPacket[] = [];
+  /** Instead of captures, where IP packets were seen (a run nobody narrates). */
+  readonly sightings = new Sightings();
   readonly steps: Step[] = [];
   /** Microseconds since the simulated epoch. */
   now = 0;
@@ -52,10 +56,11 @@ export class Network {
     readonly rng: SeededRandom,
     readonly chooser: Chooser,
     /**
-     * Whether the steps tell the whole story. Without, only drops and rejects
-     * are kept (a client's silence is classified from them): a check judges
-     * most runs by what was observed and simulates again the few it prints.
-     * Hot paths test it before formatting a step's text.
+     * Whether the steps and captures tell the whole story. Without, only
+     * drops and rejects are kept (a client's silence is classified from them)
+     * and captures are only sightings: a check judges most runs by what was
+     * observed and simulates again the few it prints. Hot paths test it
+     * before formatting a step's text.
      */
     readonly narrating = true,
   ) {
@@ -66,18 +71,26 @@ export class Network {
   private readonly namespaces: Map<string, Netns>;
   private readonly points: CapturePoints;
 
+  /** The namespace asked for last: a packet's path asks for the same one many times in a row. */
+  private last?: { id: string; ns: Netns; state?: NsState };
+
   ns(id: string): Netns {
+    if (this.last?.id === id) return this.last.ns;
     let ns = this.namespaces.get(id);
-    if (ns) return ns;
-    ns = this.world.netns(id);
-    if (!ns) throw new Error(`internal: unknown namespace ${id}`);
-    this.namespaces.set(id, ns);
+    if (!ns) {
+      ns = this.world.netns(id);
+      if (!ns) throw new Error(`internal: unknown namespace ${id}`);
+      this.namespaces.set(id, ns);
+    }
+    this.last = { id, ns, state: this.states.get(id) };
     return ns;
   }
 
   state(id: string): NsState {
+    if (this.last?.id === id && this.last.state) return this.last.state;
     let s = this.states.get(id);
     if (!s) this.states.set(id, (s = new NsState(this.ns(id))));
+    this.last = { id, ns: s.netns, state: s };
     return s;
   }
 
@@ -131,6 +144,7 @@ export class Network {
     copy.current = this.current;
     // Captured packets, steps and records are never changed once made: the copy shares them.
     for (const c of this.captures) copy.captures.push(c);
+    copy.sightings.addAll(this.sightings);
     for (const s of this.steps) copy.steps.push(s);
     for (const a of this.accepted) copy.accepted.push(a);
     for (const d of this.datagrams) copy.datagrams.push(d);
@@ -164,12 +178,20 @@ export class Network {
 
   /** What tcpdump on `dev` sees of `frame`; with `skb`, the frame carries that packet with its checksums as offload leaves them. */
   captureFrame(netns: string, dev: string, direction: "in" | "out", frame: EthernetFrame, packet: number, skb?: Skb): void {
-    const point = this.points.of(netns, dev, "EN10MB");
     const ip = skb ? skb.ip : frame.payload.kind === "ipv4" ? frame.payload : undefined;
+    if (!this.narrating) {
+      if (ip) this.sightings.add(packet, netns, dev, ip.src);
+      return;
+    }
+    const point = this.points.of(netns, dev, "EN10MB");
     this.captures.push(new Capture(this.now, point, direction, packet, ip, frame, skb ? partialOf(skb) : 0, this.floodCopies.has(frame)));
   }
 
   captureRaw(netns: string, dev: string, direction: "in" | "out", ip: Ipv4Packet, packet: number, skb?: Skb): void {
+    if (!this.narrating) {
+      this.sightings.add(packet, netns, dev, ip.src);
+      return;
+    }
     this.captures.push(new Capture(this.now, this.points.of(netns, dev, "RAW"), direction, packet, ip, undefined, skb ? partialOf(skb) : 0, false));
   }
 

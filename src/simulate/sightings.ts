@@ -1,0 +1,58 @@
+// What a run nobody narrates keeps of its captures (see Network.narrating):
+// where each IP packet was seen and its source address there. A check judges
+// thousands of runs by these alone; building a capture record for each of
+// their ~250 captures cost more than the judging.
+
+import type { Ip4 } from "../model/addr.js";
+
+export class Sightings {
+  private readonly packets: number[] = [];
+  private readonly sources: Ip4[] = [];
+  private readonly namespaces: string[] = [];
+  private readonly devs: string[] = [];
+
+  get length(): number {
+    return this.packets.length;
+  }
+
+  add(packet: number, netns: string, dev: string, src: Ip4): void {
+    this.packets.push(packet);
+    this.sources.push(src);
+    this.namespaces.push(netns);
+    this.devs.push(dev);
+  }
+
+  addAll(other: Sightings): void {
+    for (let i = 0; i < other.packets.length; i++) this.add(other.packets[i]!, other.namespaces[i]!, other.devs[i]!, other.sources[i]!);
+  }
+
+  /** These sightings from position `from` on (a flow's, on a network that saw earlier ones). */
+  since(from: number): Sightings {
+    const copy = new Sightings();
+    for (let i = from; i < this.packets.length; i++) copy.add(this.packets[i]!, this.namespaces[i]!, this.devs[i]!, this.sources[i]!);
+    return copy;
+  }
+
+  /** `netns/dev` of every interface that saw an IP packet numbered `first` or later. */
+  pointsFrom(first: number): Set<string> {
+    const seen = new Map<string, Set<string>>();
+    const points = new Set<string>();
+    for (let i = 0; i < this.packets.length; i++) {
+      if (this.packets[i]! < first) continue;
+      const netns = this.namespaces[i]!;
+      const dev = this.devs[i]!;
+      let devs = seen.get(netns);
+      if (!devs) seen.set(netns, (devs = new Set()));
+      if (devs.has(dev)) continue;
+      devs.add(dev);
+      points.add(`${netns}/${dev}`);
+    }
+    return points;
+  }
+
+  /** The source address of `packet` where it was first seen. */
+  sourceOf(packet: number): Ip4 | undefined {
+    const i = this.packets.indexOf(packet);
+    return i < 0 ? undefined : this.sources[i];
+  }
+}
