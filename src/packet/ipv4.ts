@@ -31,6 +31,17 @@ export interface Ipv4Packet {
   readonly payload: TcpSegment | UdpDatagram | IcmpMessage | Ipv4Packet;
 }
 
+/**
+ * A copy of `ip` with its addresses, TTL and payload as given, built field by
+ * field: forwarding and NAT copy a header at every hop, and a spread of
+ * packets made in many places was among the slowest lines of a check.
+ */
+export function rebuildIp(ip: Ipv4Packet, src: Ip4, dst: Ip4, ttl: number, payload: Ipv4Packet["payload"]): Ipv4Packet {
+  return ip.tos === undefined
+    ? { kind: "ipv4", src, dst, ttl, id: ip.id, df: ip.df, payload }
+    : { kind: "ipv4", src, dst, ttl, id: ip.id, tos: ip.tos, df: ip.df, payload };
+}
+
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;

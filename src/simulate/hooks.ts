@@ -14,7 +14,7 @@ import { type Cidr, contains, type Ip4, formatIp4, parseCidr, parseIp4 } from ".
 import { type IpSet, linkByName, type Netns } from "../model/kernel.js";
 import type { Rule, Table, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
-import type { Ipv4Packet } from "../packet/ipv4.js";
+import { type Ipv4Packet, rebuildIp } from "../packet/ipv4.js";
 import { type Outcome, policyOf, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
 import { type Conn, type Direction, type Tuple, invert, trackPacket } from "./conntrack.js";
 import { isIcmpError, relatedKey, translateRelated } from "./icmp-related.js";
@@ -320,6 +320,7 @@ function bind(net: Network, nsId: string, st: NsState, conn: Conn, outcome: Extr
   if (reply.src !== conn.reply.src || reply.sport !== conn.reply.sport) conn.dstNat = true;
   if (reply.dst !== conn.reply.dst || reply.dport !== conn.reply.dport) conn.srcNat = true;
   st.conntrack.rekeyReply(conn, reply);
+  if (!net.narrating) return;
   const what = target.t === "DNAT" || target.t === "REDIRECT" ? `destination ${formatIp4(conn.orig.dst)}:${conn.orig.dport} → ${formatIp4(reply.src)}:${reply.sport}` : `source ${formatIp4(conn.orig.src)}:${conn.orig.sport} → ${formatIp4(reply.dst)}:${reply.dport}`;
   net.step("nat", nsId, `${target.t}: ${what}`, { hook, table: "nat" });
   void skb;
@@ -361,11 +362,13 @@ function translate(net: Network, nsId: string, skb: Skb, manip: "dst" | "src"): 
   const withPort = (port: number, field: "sport" | "dport") =>
     p.kind === "icmp" ? (p.type === "echo-request" || p.type === "echo-reply" ? { ...p, id: port } : p) : { ...p, [field]: port };
   if (manip === "dst" && (cur.dst !== want.dst || cur.dport !== want.dport)) {
-    skb.ip = { ...ip, dst: want.dst, payload: withPort(want.dport, "dport") as Ipv4Packet["payload"] };
+    skb.ip = rebuildIp(ip, ip.src, want.dst, ip.ttl, withPort(want.dport, "dport") as Ipv4Packet["payload"]);
+    if (!net.narrating) return;
     if (ct.dir === "reply") net.step("nat", nsId, `un-SNAT (conntrack): destination → ${formatIp4(want.dst)}:${want.dport}`);
     else if (!ct.fresh) net.step("nat", nsId, `DNAT (conntrack): destination → ${formatIp4(want.dst)}:${want.dport}`);
   } else if (manip === "src" && (cur.src !== want.src || cur.sport !== want.sport)) {
-    skb.ip = { ...ip, src: want.src, payload: withPort(want.sport, "sport") as Ipv4Packet["payload"] };
+    skb.ip = rebuildIp(ip, want.src, ip.dst, ip.ttl, withPort(want.sport, "sport") as Ipv4Packet["payload"]);
+    if (!net.narrating) return;
     if (ct.dir === "reply") net.step("nat", nsId, `un-DNAT (conntrack): source → ${formatIp4(want.src)}:${want.sport}`);
     else if (!ct.fresh) net.step("nat", nsId, `SNAT (conntrack): source → ${formatIp4(want.src)}:${want.sport}`);
   }

@@ -7,7 +7,7 @@ import { type Ip4, formatIp4 } from "../model/addr.js";
 import type { Link } from "../model/kernel.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { linuxQuote, UNREACH } from "../packet/icmp.js";
-import { encodeIp } from "../packet/ipv4.js";
+import { encodeIp, rebuildIp } from "../packet/ipv4.js";
 import { type HookVerdict, runHook } from "./hooks.js";
 import { devXmit } from "./l2.js";
 import { LATENCY, type Network } from "./network.js";
@@ -109,7 +109,7 @@ export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
     return;
   }
   // ip_forward lowers the TTL before the FORWARD hook: a REJECT there quotes the packet with TTL − 1.
-  skb.ip = { ...skb.ip, ttl: skb.ip.ttl - 1 };
+  skb.ip = rebuildIp(skb.ip, skb.ip.src, skb.ip.dst, skb.ip.ttl - 1, skb.ip.payload);
   const fwd = runHook(net, nsId, "FORWARD", skb, { in: dev.name, out: route.dev.name, ...(skb.physIn ? { physIn: skb.physIn } : {}) });
   if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
   const post = runHook(net, nsId, "POSTROUTING", skb, { in: dev.name, out: route.dev.name, nexthop: route.nexthop });

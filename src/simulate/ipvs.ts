@@ -31,7 +31,7 @@
 import { formatIp4, type Ip4 } from "../model/addr.js";
 import type { IpvsService, Netns } from "../model/kernel.js";
 import type { Step } from "../model/trace.js";
-import type { Ipv4Packet } from "../packet/ipv4.js";
+import { type Ipv4Packet, rebuildIp } from "../packet/ipv4.js";
 import { isIcmpError, quotedTuple, rewriteQuotedDestination } from "./icmp-related.js";
 import type { Network } from "./network.js";
 import { type RouteResult, routeLookup } from "./routing.js";
@@ -294,7 +294,7 @@ function natXmit(net: Network, nsId: string, st: NsState, skb: Skb, conn: IpvsCo
       net.step("drop", nsId, "IPVS: TTL expired on the way to the real server", where);
       return { kind: "drop" };
     }
-    skb.ip = { ...skb.ip, ttl: skb.ip.ttl - 1 };
+    skb.ip = rebuildIp(skb.ip, skb.ip.src, skb.ip.dst, skb.ip.ttl - 1, skb.ip.payload);
   }
   const before = skb.ip;
   const p = before.payload as Extract<Ipv4Packet["payload"], { kind: "tcp" | "udp" }>;
