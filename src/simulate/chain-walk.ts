@@ -31,6 +31,7 @@ const MAX_DEPTH = 64;
 // A builtin chain's policy is the outcome of most walks: shared, never mutated.
 const ACCEPT_BY_POLICY: Outcome = Object.freeze({ verdict: "ACCEPT", policy: true });
 const DROP_BY_POLICY: Outcome = Object.freeze({ verdict: "DROP", policy: true });
+const ACCEPT_BY_RULE: Outcome = Object.freeze({ verdict: "ACCEPT", policy: false });
 
 /** What a walk of a builtin chain without rules (or of a missing one) returns. */
 export function policyOf(table: Table, builtin: string): Outcome {
@@ -99,7 +100,8 @@ export function walkChain(table: Table, builtin: string, c: WalkContext): Outcom
         continue;
       }
       case "ACCEPT":
-        return { verdict: "ACCEPT", by: acted(c, hitOf(table, chain, number, rule)), policy: false };
+        // Nobody asks which rule accepted unless the story is told.
+        return c.hits ? { verdict: "ACCEPT", by: acted(c, hitOf(table, chain, number, rule)), policy: false } : ACCEPT_BY_RULE;
       case "DROP":
         return { verdict: "DROP", by: acted(c, hitOf(table, chain, number, rule)), policy: false };
       case "REJECT":

@@ -91,9 +91,12 @@ function planOf(ns: Netns): Record<Hook, Planned[]> {
   return plan;
 }
 
+/** What most packets get at most hooks: one shared verdict, never changed. */
+const ACCEPTED: HookVerdict = Object.freeze({ verdict: "accept" });
+
 export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: HookDevices): HookVerdict {
   const st = net.state(nsId);
-  if (!st.hasNetfilter) return { verdict: "accept" };
+  if (!st.hasNetfilter) return ACCEPTED;
   if (hook === "PREROUTING" || hook === "OUTPUT") attachConntrack(net, st, skb);
   const stages = planOf(st.netns)[hook];
   for (let i = 0; i < stages.length; i++) {
@@ -111,7 +114,7 @@ export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: 
     }
   }
   if ((hook === "POSTROUTING" || hook === "INPUT") && skb.ct && !skb.ct.conn.confirmed) st.conntrack.confirm(skb.ct.conn);
-  return { verdict: "accept" };
+  return ACCEPTED;
 }
 
 /** nf_conntrack_in: find the connection or start a new (unconfirmed) one. */

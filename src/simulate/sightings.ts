@@ -26,8 +26,9 @@ export class Sightings {
     for (let i = 0; i < other.packets.length; i++) this.add(other.packets[i]!, other.namespaces[i]!, other.devs[i]!, other.sources[i]!);
   }
 
-  /** These sightings from position `from` on (a flow's, on a network that saw earlier ones). */
+  /** These sightings from position `from` on (a flow's, on a network that saw earlier ones); from 0, these same ones. */
   since(from: number): Sightings {
+    if (from === 0) return this;
     const copy = new Sightings();
     for (let i = from; i < this.packets.length; i++) copy.add(this.packets[i]!, this.namespaces[i]!, this.devs[i]!, this.sources[i]!);
     return copy;
