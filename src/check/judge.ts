@@ -65,11 +65,15 @@ export function observe(r: FlowResult): Observation {
     ...(server ? { server: { netns: server.netns, ip: server.ip, port: server.port } } : {}),
     ...(clientSource !== undefined ? { clientSource } : {}),
     ...(peer ? { sourceSeen: peer.ip } : {}),
-    points: seen ? (request === undefined ? new Set() : seen.pointsFrom(request)) : capturePoints(r.packets, request),
+    points: seen ? (request === undefined ? new Set() : seen.pointsFrom(request)) : capturePoints(r.packets.slice(0, r.answered), request),
   };
 }
 
-/** The DNS lookup comes before the connection's first packet and ARP is not the flow: neither counts. */
+/**
+ * The DNS lookup comes before the connection's first packet and ARP is not
+ * the flow: neither counts; nor does the teardown after the client had its
+ * answer (the caller passes the packets captured until then).
+ */
 function capturePoints(packets: readonly CapturedPacket[], request: number | undefined): Set<string> {
   const points = new Set<string>();
   if (request === undefined) return points;

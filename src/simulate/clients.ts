@@ -24,6 +24,8 @@ export interface FlowRun {
   client: ClientView;
   /** The steps of this flow only (a session's network holds earlier ones too). */
   steps(): Step[];
+  /** TCP: the first packet the connection received, read when the flow ends (a judged run ends at the verdict, before `keys.reply` is polled). */
+  firstReply?: () => number | undefined;
   finish(verdict: Verdict, reason: string): void;
 }
 
@@ -108,6 +110,7 @@ export function startTcp(run: FlowRun, src: Ip4, dst: Ip4): void {
   const what = input.connectOnly ? "nc" : input.client;
   sendStep(net, at, keys.request, input.from, `${what} connects from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
   armClientTimeout(run, `${what} to ${formatIp4(dst)}:${port}`);
+  run.firstReply = () => conn.firstReceived;
   const watch = (): void => {
     if (conn.firstReceived !== undefined) keys.reply = conn.firstReceived;
     else net.later(1000, watch);

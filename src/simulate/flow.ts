@@ -100,8 +100,10 @@ export interface FlowResult {
   /** The flow's first packet and the first packet that came back (the narrative follows these). */
   keyPackets: { request?: number; reply?: number };
   packets: CapturedPacket[];
-  /** A run nobody narrated has no packets, only where its IP packets were seen. */
+  /** A run nobody narrated has no packets, only where its IP packets were seen (until the client had its answer). */
   sightings?: Sightings;
+  /** How many of `packets` had been captured when the client had its answer (a check judges these). */
+  answered: number;
   steps: Step[];
   client: ClientView;
 }
@@ -137,6 +139,8 @@ interface Outcome {
   reason?: string;
   resolved?: FlowResult["resolved"];
   at?: number;
+  /** How many captures and sightings the network held when the verdict came. */
+  seen?: { captures: number; sightings: number };
 }
 
 /** Where this flow's records begin in its network (a session's network holds earlier flows too). */
@@ -181,6 +185,7 @@ export class FlowSimulation {
         outcome.verdict = verdict;
         outcome.reason = reason;
         outcome.at = net.now;
+        outcome.seen = { captures: net.captures.length, sightings: net.sightings.length };
         client.finished = net.now;
       },
     };
@@ -255,12 +260,19 @@ export class FlowSimulation {
     return copy;
   }
 
-  /** Runs the flow to its end and says what happened. */
+  /**
+   * Runs the flow to its end and says what happened. A run nobody narrates
+   * stops when the client has its answer: what a check judges is decided by
+   * then (the teardown after it is not judged), and it is a quarter of the
+   * packets.
+   */
   complete(): FlowResult {
     const { net, outcome, client, run, startAt: start } = this;
     if (this.options.settle) net.runUntil(this.until, (time) => outcome.at === undefined || time <= outcome.at + SETTLE);
+    else if (!net.narrating) net.runUntil(this.until, () => outcome.verdict === undefined);
     else net.runUntil(this.until);
     if (!outcome.verdict) run.finish(classifySilence(run.steps()), "no answer before the client gave up");
+    if (run.keys.reply === undefined && run.firstReply?.() !== undefined) run.keys.reply = run.firstReply()!;
     const server = net.accepted.length > start.accepted ? net.accepted[net.accepted.length - 1] : undefined;
     const datagram = net.datagrams.slice(start.datagrams).reverse().find((d) => d.packet === run.keys.request);
     return {
@@ -272,7 +284,8 @@ export class FlowSimulation {
       time: (client.finished ?? net.now) - start.time,
       keyPackets: run.keys,
       packets: net.captures.slice(start.captures),
-      ...(net.narrating ? {} : { sightings: net.sightings.since(start.sightings) }),
+      answered: outcome.seen!.captures - start.captures,
+      ...(net.narrating ? {} : { sightings: net.sightings.between(start.sightings, outcome.seen!.sightings) }),
       steps: run.steps(),
       client,
     };

@@ -26,12 +26,12 @@ export class Sightings {
     for (let i = 0; i < other.packets.length; i++) this.add(other.packets[i]!, other.namespaces[i]!, other.devs[i]!, other.sources[i]!);
   }
 
-  /** These sightings from position `from` on (a flow's, on a network that saw earlier ones); from 0, these same ones. */
-  since(from: number): Sightings {
-    if (from === 0) return this;
-    const copy = new Sightings();
-    for (let i = from; i < this.packets.length; i++) copy.add(this.packets[i]!, this.namespaces[i]!, this.devs[i]!, this.sources[i]!);
-    return copy;
+  /** The sightings in positions [from, to) (a flow's, on a network that saw earlier ones); all of them: these same ones. */
+  between(from: number, to: number): Sightings {
+    if (from === 0 && to === this.packets.length) return this;
+    const part = new Sightings();
+    for (let i = from; i < to; i++) part.add(this.packets[i]!, this.namespaces[i]!, this.devs[i]!, this.sources[i]!);
+    return part;
   }
 
   /** `netns/dev` of every interface that saw an IP packet numbered `first` or later. */
