@@ -24,7 +24,7 @@ export interface FlowRun {
   client: ClientView;
   /** The steps of this flow only (a session's network holds earlier ones too). */
   steps(): Step[];
-  /** TCP: the first packet the connection received, read when the flow ends (a judged run ends at the verdict, before `keys.reply` is polled). */
+  /** TCP: the first packet the connection received (`keys.reply`), read when the flow ends. */
   firstReply?: () => number | undefined;
   finish(verdict: Verdict, reason: string): void;
 }
@@ -111,11 +111,6 @@ export function startTcp(run: FlowRun, src: Ip4, dst: Ip4): void {
   sendStep(net, at, keys.request, input.from, `${what} connects from ${formatIp4(src)}:${sport} to ${formatIp4(dst)}:${port}`);
   armClientTimeout(run, `${what} to ${formatIp4(dst)}:${port}`);
   run.firstReply = () => conn.firstReceived;
-  const watch = (): void => {
-    if (conn.firstReceived !== undefined) keys.reply = conn.firstReceived;
-    else net.later(1000, watch);
-  };
-  net.later(1000, watch);
 }
 
 export function startUdp(run: FlowRun, src: Ip4, dst: Ip4): void {

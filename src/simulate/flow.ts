@@ -272,7 +272,8 @@ export class FlowSimulation {
     else if (!net.narrating) net.runUntil(this.until, () => outcome.verdict === undefined);
     else net.runUntil(this.until);
     if (!outcome.verdict) run.finish(classifySilence(run.steps()), "no answer before the client gave up");
-    if (run.keys.reply === undefined && run.firstReply?.() !== undefined) run.keys.reply = run.firstReply()!;
+    const reply = run.firstReply?.();
+    if (reply !== undefined) run.keys.reply ??= reply;
     const server = net.accepted.length > start.accepted ? net.accepted[net.accepted.length - 1] : undefined;
     const datagram = net.datagrams.slice(start.datagrams).reverse().find((d) => d.packet === run.keys.request);
     return {

@@ -52,8 +52,9 @@ lookup and the connection alike; it passes only if all of them pass. The lookup'
 connection's choices are separate conntrack entries, so each lookup choice is run with the first
 backend and each backend behind the first lookup choice (15 CoreDNS replicas x 15 endpoints: 225
 paths, 29 runs); a lookup choice that behaves differently gets every backend run too. A check that
-needs more runs than --max-paths fails (not every path was checked). Capture points count the connection's IP packets,
-from its first packet on (not the DNS lookup before it, not ARP).
+needs more runs than --max-paths fails (not every path was checked). Capture points count the
+connection's IP packets from its first packet until the client has its answer (not the DNS lookup
+before it, not ARP, not the teardown after it).
 
 On four cores or more a large suite is spread over them (K8S_NETTRACE_THREADS=N sets the number of
 threads, 1 keeps one); the report does not depend on how many.
