@@ -63,9 +63,9 @@ function resolve(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: nu
     return;
   }
   const key = `${dev.name}/${nexthop}`;
-  const queuedAlready = st.pending.get(key);
-  if (queuedAlready) {
-    queuedAlready.waiting.push(send);
+  const already = st.pending.get(key);
+  if (already) {
+    already.waiting.push(send);
     return;
   }
   const queued: PendingArp = { waiting: [send] };
