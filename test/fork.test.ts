@@ -84,9 +84,12 @@ for (const mode of ["iptables", "ipvs"] as const) {
       assert.ok(lookup.lookUp(), `${input.to}: stops where the lookup answered`);
       const prefix = lookupChooser.made;
       assert.ok(prefix.length >= 2, `${input.to}: the lookup chose among the replicas`);
+      // A copy kept aside (as check keeps its first run's lookup) forks as the original does.
+      const kept = lookup.fork(new Scripted([]));
+      assert.ok(kept, `${input.to}: a copy can be kept`);
       for (const script of connectionScripts(w, input, prefix.map((m) => m.choice))) {
         const chooser = new Scripted(script, prefix);
-        const fork = lookup.fork(chooser);
+        const fork = (n % 2 === 0 ? lookup : kept).fork(chooser);
         assert.ok(fork, `${input.to}: the looked-up network can be forked`);
         const fromStart = runFlow(w, input, { seed: 7, chooser: new Scripted(script) });
         assert.deepEqual(told(fork.complete()), told(fromStart), `${input.to} with choices ${script.map(Number).join("")}`);

@@ -93,6 +93,8 @@ function judgedKey(o: Observation): string {
 export function enumeratePaths(world: World, input: FlowInput, seed: number, limit: number): Enumeration {
   const runs: Run[] = [];
   let truncated = false;
+  // The first run's lookup, kept where it answered: the connection choices behind it fork from there.
+  let firstLookup: LookedUp | undefined;
   const simulate = (script: readonly boolean[], after?: LookedUp): Run | undefined => {
     if (runs.length >= limit) {
       truncated = true;
@@ -102,8 +104,13 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     const behind = after && new RecordingChooser(script, after.made);
     const forked = behind && after.flow.fork(behind);
     const chooser = forked ? behind : new RecordingChooser(script);
+    const flow = forked || FlowSimulation.start(seededNetwork(world, { seed, chooser, narrate: false }), input);
+    if (runs.length === 0 && flow.lookUp()) {
+      const kept = flow.fork(new RecordingChooser([]));
+      if (kept) firstLookup = { flow: kept, made: [...chooser.made] };
+    }
     // Judged by its observation; the steps come back with the records when a report prints them.
-    const result = forked ? forked.complete() : runFlow(world, input, { seed, chooser, narrate: false });
+    const result = flow.complete();
     const request = result.keyPackets.request ?? Infinity;
     const dns = chooser.made.findIndex((m) => m.packet >= request);
     const observed = observe(result);
@@ -130,7 +137,7 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
   }
   for (const { rep, members } of groups) {
     const connections: Run[] = [rep];
-    const lookup = lookedUp(world, input, seed, rep.made.slice(0, rep.dnsChoices));
+    const lookup = rep === runs[0] && firstLookup?.made.length === rep.dnsChoices ? firstLookup : lookedUp(world, input, seed, rep.made.slice(0, rep.dnsChoices));
     for (let script = next(rep.made, rep.dnsChoices, rep.made.length); script; ) {
       const run = simulate(script, lookup);
       if (!run) break;

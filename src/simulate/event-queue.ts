@@ -64,6 +64,10 @@ export class EventQueue {
     heap[i] = last;
   }
 
+  find(seq: number): Event | undefined {
+    return this.heap.find((e) => e.seq === seq);
+  }
+
   /**
    * The same schedule for a forked network, or undefined when some event's
    * closure belongs to this one: only inert events (copied as no-ops) and

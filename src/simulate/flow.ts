@@ -257,6 +257,8 @@ export class FlowSimulation {
     const c = this.client;
     const client: ClientView = { ...c, received: [...c.received], echoReplies: [...c.echoReplies], echoErrors: [...c.echoErrors], ...(c.sent ? { sent: [...c.sent] } : {}) };
     copy = new FlowSimulation(net, this.input, this.options, this.startAt, { ...this.outcome }, client, { ...this.run.keys });
+    // The copy can be forked in turn: its own event opens its connection.
+    copy.connect = { event: net.pending(connect.event.seq)!, dst: connect.dst };
     return copy;
   }
 

@@ -117,6 +117,11 @@ export class Network {
     return this.queue.push(this.now + us, run, this.current);
   }
 
+  /** The pending event scheduled `seq`-th (a fork's events keep their original's numbers). */
+  pending(seq: number): Event | undefined {
+    return this.queue.find(seq);
+  }
+
   /**
    * An independent copy of this network as it is now, with its own chooser:
    * check simulates each connection choice behind one DNS lookup from the
