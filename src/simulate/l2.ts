@@ -309,13 +309,14 @@ function portsOf(net: Network, nsId: string, br: Link): Link[] {
 function flood(net: Network, nsId: string, br: Link, from: Link, frame: EthernetFrame, skb: Skb | undefined): void {
   // Flooding includes the port it came from only in hairpin mode (a pod sees its own ARP request again).
   const copy = net.floodCopy(frame);
-  let unheard = 0;
-  for (const port of portsOf(net, nsId, br)) {
+  const ports = portsOf(net, nsId, br);
+  const heard = floodPorts(net, ports, copy, skb);
+  const skipped = (list: Link[]): number => (list.some((p) => p.name === from.name && !p.bridgePort?.hairpin) ? 1 : 0);
+  for (const port of heard) {
     if (port.name === from.name && !port.bridgePort?.hairpin) continue;
-    if (dropsUnseen(net, port, copy, skb)) unheard++;
-    else forwardToPort(net, nsId, br, from, port.name, copy, skb);
+    forwardToPort(net, nsId, br, from, port.name, copy, skb);
   }
-  if (unheard) net.later(LATENCY.veth, NOTHING);
+  if (heard !== ports && ports.length - skipped(ports) > heard.length - skipped(heard)) net.later(LATENCY.veth, NOTHING);
   if (frame.dst === BROADCAST) {
     net.captureFrame(nsId, br.name, "in", frame, skb?.id ?? net.current);
     receiveUp(net, nsId, br, frame, skb);
@@ -352,30 +353,39 @@ function bridgeTransmit(net: Network, nsId: string, br: Link, frame: EthernetFra
   }
   // An unknown destination or a broadcast is flooded to every port (br_flood).
   const out = net.floodCopy(frame);
-  let unheard = 0;
-  for (const link of portsOf(net, nsId, br)) {
-    if (dropsUnseen(net, link, out, skb)) unheard++;
-    else l2Xmit(net, nsId, link, out, skb);
-  }
-  if (unheard) net.later(LATENCY.veth, NOTHING);
+  const ports = portsOf(net, nsId, br);
+  const heard = floodPorts(net, ports, out, skb);
+  for (const link of heard) l2Xmit(net, nsId, link, out, skb);
+  if (heard.length < ports.length) net.later(LATENCY.veth, NOTHING);
 }
 
 const NOTHING = (): void => {};
 
 /**
- * A run nobody narrates (a check judges it by what the flow did) skips the
- * copies of a broadcast ARP request that reach a namespace not asked about:
- * arp_process ignores them (see arpRcv) and their only trace would be two
- * captures that are not IP. What remains of them is the clock, which the one
- * event the caller schedules instead (same time, same packet) moves as they
- * would have. A pod on a 30-pod bridge would otherwise see every ARP request.
+ * The ports a flood goes out of. A run nobody narrates (a check judges it by
+ * what the flow did) skips the copies of a broadcast ARP request that reach a
+ * namespace not asked about: arp_process ignores them (see arpRcv) and their
+ * only trace would be two captures that are not IP. What remains of them is
+ * the clock, which the one event the caller schedules instead (same time,
+ * same packet) moves as they would have. A pod on a 30-pod bridge would
+ * otherwise see every ARP request. The ports that hear a request for an
+ * address are found once per bridge and address (compiled devices never change).
  */
-function dropsUnseen(net: Network, port: Link, frame: EthernetFrame, skb: Skb | undefined): boolean {
+function floodPorts(net: Network, ports: Link[], frame: EthernetFrame, skb: Skb | undefined): Link[] {
   const arp = frame.payload;
-  if (net.narrating || skb || frame.dst !== BROADCAST || arp.kind !== "arp" || arp.op !== "request") return false;
-  if (port.kind !== "veth" || !port.peer) return false;
+  if (net.narrating || skb || frame.dst !== BROADCAST || arp.kind !== "arp" || arp.op !== "request") return ports;
+  let byTarget = hearers.get(ports);
+  if (!byTarget) hearers.set(ports, (byTarget = new Map()));
+  let heard = byTarget.get(arp.targetIp);
+  if (!heard) byTarget.set(arp.targetIp, (heard = ports.filter((port) => hears(net, port, arp.targetIp))));
+  return heard;
+}
+
+const hearers = new WeakMap<Link[], Map<Ip4, Link[]>>();
+
+/** Whether the namespace behind a bridge port would do anything with an ARP request for `target`. */
+function hears(net: Network, port: Link, target: Ip4): boolean {
+  if (port.kind !== "veth" || !port.peer) return true;
   const peer = peerOf(net, port, port.peer);
-  if (peer.master) return false;
-  for (const a of peer.addrs) if (a.cidr.addr === arp.targetIp) return false;
-  return true;
+  return !!peer.master || peer.addrs.some((a) => a.cidr.addr === target);
 }
