@@ -274,7 +274,7 @@ export class FlowSimulation {
     else if (!net.narrating) net.runUntil(this.until, () => outcome.verdict === undefined);
     else net.runUntil(this.until);
     if (!outcome.verdict) run.finish(classifySilence(run.steps()), "no answer before the client gave up");
-    const reply = run.firstReply?.();
+    const reply = run.tcp?.firstReceived;
     if (reply !== undefined) run.keys.reply ??= reply;
     const server = net.accepted.length > start.accepted ? net.accepted[net.accepted.length - 1] : undefined;
     const datagram = net.datagrams.slice(start.datagrams).reverse().find((d) => d.packet === run.keys.request);
