@@ -38,8 +38,8 @@ export function policyOf(table: Table, builtin: string): Outcome {
   return table.chains.get(builtin)?.policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
 }
 
-export function walkChain(table: Table, builtin: string, c: WalkContext): Outcome {
-  const start = table.chains.get(builtin);
+/** `start`: the builtin chain, when the caller has it at hand. */
+export function walkChain(table: Table, builtin: string, c: WalkContext, start = table.chains.get(builtin)): Outcome {
   if (!start) return ACCEPT_BY_POLICY;
   // Most walks never jump: the stack is made on the first jump.
   let stack: { chain: Chain; index: number }[] | undefined;

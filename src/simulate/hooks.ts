@@ -12,7 +12,7 @@
 
 import { type Cidr, contains, type Ip4, formatIp4, parseCidr, parseIp4 } from "../model/addr.js";
 import { type IpSet, linkByName, type Netns } from "../model/kernel.js";
-import type { Rule, Table, TableName } from "../netfilter/rule.js";
+import type { Chain, Rule, Table, TableName } from "../netfilter/rule.js";
 import { saveRule } from "../netfilter/save.js";
 import { type Ipv4Packet, rebuildIp } from "../packet/ipv4.js";
 import { type Outcome, policyOf, type RuleHit, type WalkContext, walkChain } from "./chain-walk.js";
@@ -65,12 +65,16 @@ export function tupleOf(ip: Ipv4Packet): Tuple | undefined {
   return undefined;
 }
 
-/** A stage as one namespace runs it: a table it has (to walk), the nat hook, or one of IPVS's. */
-type Planned = { stage: "walk"; name: TableName; table: Table } | { stage: "nat" | "ipvs-out" | "ipvs-in" };
+/** A stage as one namespace runs it: a table's builtin chain to walk, the nat hook, or one of IPVS's. */
+type Planned = { stage: "walk"; table: Table; chain: Chain } | { stage: "nat" | "ipvs-out" | "ipvs-in" };
 
 const HOOKS: readonly Hook[] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
 
-/** Each namespace's stages per hook, without the tables it lacks and IPVS where it is off: worked out once, compiled state never changes. */
+/**
+ * Each namespace's stages per hook, worked out once (compiled state never
+ * changes): without the tables it lacks, the builtin chains that are empty
+ * and accept (mangle and raw, on most nodes), and IPVS where it is off.
+ */
 const plans = new WeakMap<Netns, Record<Hook, Planned[]>>();
 
 function planOf(ns: Netns): Record<Hook, Planned[]> {
@@ -84,7 +88,9 @@ function planOf(ns: Netns): Record<Hook, Planned[]> {
       // The nat hook runs without a nat table too: it translates what conntrack says.
       if (stage === "nat") return [{ stage }];
       const table = tables.get(stage);
-      return table ? [{ stage: "walk", name: stage, table }] : [];
+      const chain = table?.chains.get(hook);
+      if (!table || !chain || (chain.rules.length === 0 && chain.policy !== "DROP")) return [];
+      return [{ stage: "walk", table, chain }];
     });
   plan = Object.fromEntries(HOOKS.map((h) => [h, stagesOf(h)])) as Record<Hook, Planned[]>;
   plans.set(ns, plan);
@@ -102,7 +108,7 @@ export function runHook(net: Network, nsId: string, hook: Hook, skb: Skb, devs: 
   for (let i = 0; i < stages.length; i++) {
     const p = stages[i]!;
     if (p.stage === "walk") {
-      const outcome = walk(net, nsId, st, p.table, hook, skb, devs);
+      const outcome = walk(net, nsId, st, p.table, hook, skb, devs, p.chain);
       if (outcome.verdict === "DROP") return { verdict: "drop", ...(outcome.by ? { by: outcome.by } : {}) };
       if (outcome.verdict === "REJECT") return { verdict: "reject", with: outcome.with, by: outcome.by };
     } else if (p.stage === "nat") natHook(net, nsId, st, hook, skb, devs);
@@ -218,11 +224,11 @@ class HookContext implements WalkContext {
   }
 }
 
-function walk(net: Network, nsId: string, st: NsState, t: Table, hook: Hook, skb: Skb, devs: HookDevices): Outcome {
+function walk(net: Network, nsId: string, st: NsState, t: Table, hook: Hook, skb: Skb, devs: HookDevices, chain = t.chains.get(hook)): Outcome {
   const table = t.name;
   const hits: RuleHit[] | undefined = net.narrating ? [] : undefined;
-  // Most builtin chains a packet meets are empty (mangle, on every node): the policy decides, no context needed.
-  const outcome = t.chains.get(hook)?.rules.length ? walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits)) : policyOf(t, hook);
+  // An empty builtin chain: the policy decides, no context needed.
+  const outcome = chain?.rules.length ? walkChain(t, hook, new HookContext(net, nsId, st, skb, devs, hits), chain) : policyOf(t, hook);
   if (hits) {
     for (const h of hits) net.ruleStep(nsId, hook, table, h.chain, h.number, ruleText(h.chain, h.rule), h.rule.origin, describeHit(h));
   }
