@@ -56,7 +56,8 @@ export interface Enumeration {
   truncated: boolean;
 }
 
-export type FlowSummary = Omit<FlowResult, "packets" | "steps" | "sightings">;
+/** What a suite keeps of each run: no captures, steps or client view (a report that reads them simulates the run again). */
+export type FlowSummary = Omit<FlowResult, "packets" | "steps" | "sightings" | "client">;
 
 /** An enumeration as plain data (structured-clonable), for a worker thread to send back. */
 export interface EnumerationData {
@@ -177,7 +178,7 @@ function lookedUp(world: World, input: FlowInput, seed: number, choices: readonl
 }
 
 /**
- * The run's result without its captures and steps, which come back on first
+ * The run's result without its captures, steps and client view, which come back on first
  * read by simulating the same choices again. A suite judges thousands of runs
  * from their observations and prints few of them: holding every run's packets
  * cost half a megabyte each, and the garbage collector's time with it.
@@ -191,6 +192,9 @@ function withoutRecord(summary: FlowSummary, again: () => FlowResult): FlowResul
     },
     get steps() {
       return (full ??= again()).steps;
+    },
+    get client() {
+      return (full ??= again()).client;
     },
   };
   forgetters.set(result, () => {
@@ -210,7 +214,7 @@ export function forgetRecord(result: FlowResult): void {
 }
 
 function summaryOf(result: FlowResult): FlowSummary {
-  const { packets: _packets, steps: _steps, sightings: _sightings, ...rest } = result;
+  const { packets: _packets, steps: _steps, sightings: _sightings, client: _client, ...rest } = result;
   return rest;
 }
 
