@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseIp4 } from "../model/addr.js";
 import type { IpSet } from "../model/kernel.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
-import { inSet } from "./hooks.js";
+import { inSet } from "./match-lists.js";
 
 const ip = (s: string) => parseIp4(s)!;
 const set = (name: string, type: string, members: string[]): IpSet => ({ name, type, header: "", members });
