@@ -105,7 +105,7 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     const behind = after && new RecordingChooser(script, after.made);
     const forked = behind && after.flow.fork(behind);
     const chooser = forked ? behind : new RecordingChooser(script);
-    const flow = forked || FlowSimulation.start(seededNetwork(world, { seed, chooser, narrate: false }), input);
+    const flow = forked || judgedFlow(world, input, seed, chooser);
     if (runs.length === 0 && flow.lookUp()) {
       const kept = flow.fork(new RecordingChooser([]));
       if (kept) firstLookup = { flow: kept, made: [...chooser.made] };
@@ -159,6 +159,11 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
   return { runs, truncated };
 }
 
+/** A flow from the start on a fresh network nobody narrates (see Network.narrating). */
+function judgedFlow(world: World, input: FlowInput, seed: number, chooser: Chooser): FlowSimulation {
+  return FlowSimulation.start(seededNetwork(world, { seed, chooser, narrate: false }), input);
+}
+
 /** A flow stopped where its DNS lookup answered, and the choices the lookup made. */
 interface LookedUp {
   flow: FlowSimulation;
@@ -172,7 +177,7 @@ interface LookedUp {
  */
 function lookedUp(world: World, input: FlowInput, seed: number, choices: readonly Made[]): LookedUp | undefined {
   const chooser = new RecordingChooser(choices.map((m) => m.choice));
-  const flow = FlowSimulation.start(seededNetwork(world, { seed, chooser, narrate: false }), input);
+  const flow = judgedFlow(world, input, seed, chooser);
   if (!flow.lookUp() || chooser.made.length !== choices.length) return undefined;
   return { flow, made: chooser.made };
 }

@@ -64,6 +64,7 @@ export class EventQueue {
     heap[i] = last;
   }
 
+  /** The pending event scheduled `seq`-th, if it has not run. */
   find(seq: number): Event | undefined {
     return this.heap.find((e) => e.seq === seq);
   }

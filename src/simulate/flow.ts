@@ -265,8 +265,8 @@ export class FlowSimulation {
   /**
    * Runs the flow to its end and says what happened. A run nobody narrates
    * stops when the client has its answer: what a check judges is decided by
-   * then (the teardown after it is not judged), and it is a quarter of the
-   * packets.
+   * then (the teardown after it is not judged, about a fifth of a check's
+   * packets).
    */
   complete(): FlowResult {
     const { net, outcome, client, run, startAt: start } = this;

@@ -69,8 +69,6 @@ export function tupleOf(ip: Ipv4Packet): Tuple | undefined {
 /** A stage as one namespace runs it: a table's builtin chain to walk, the nat hook, or one of IPVS's. */
 type Planned = { stage: "walk"; table: Table; chain: Chain } | { stage: "nat" | "ipvs-out" | "ipvs-in" };
 
-const HOOKS: readonly Hook[] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
-
 /**
  * Each namespace's stages per hook, worked out once (compiled state never
  * changes): without the tables it lacks, the builtin chains that are empty
@@ -93,7 +91,7 @@ function planOf(ns: Netns): Record<Hook, Planned[]> {
       if (!table || !chain || (chain.rules.length === 0 && chain.policy !== "DROP")) return [];
       return [{ stage: "walk", table, chain }];
     });
-  plan = Object.fromEntries(HOOKS.map((h) => [h, stagesOf(h)])) as Record<Hook, Planned[]>;
+  plan = Object.fromEntries(Object.keys(STAGES).map((h) => [h, stagesOf(h as Hook)])) as Record<Hook, Planned[]>;
   plans.set(ns, plan);
   return plan;
 }
