@@ -140,3 +140,17 @@ test("a run nobody narrates is judged from its sightings as a narrated run is fr
     }
   }
 });
+
+test("check judges the flow's packets until the client has its answer, not the teardown after it", () => {
+  const { w, pods } = world("iptables");
+  const input: FlowInput = { from: pod(pods, "default/client", 0), to: "app-2.ns-0", port: 80, protocol: "tcp", client: "curl" };
+  const r = runFlow(w, input, { seed: 1 });
+  assert.equal(r.verdict, "delivered");
+  const after = r.packets.slice(r.answered).filter((p) => p.ip?.payload.kind === "tcp" && p.ip.payload.flags.fin);
+  assert.ok(after.length > 0, "the FINs come after the answer");
+  // A teardown packet seen somewhere the answer never went must not count as the flow's.
+  const stray = { ...after[0]!, point: { netns: "elsewhere", dev: "eth9", linkType: "EN10MB" as const }, frame: after[0]!.frame, ip: after[0]!.ip };
+  const observed = observe({ ...r, packets: [...r.packets, stray] });
+  assert.equal(observed.points.has("elsewhere/eth9"), false);
+  assert.deepEqual(observed, observe(r));
+});
