@@ -3,7 +3,7 @@
 // chain that runs out applies its policy, a user chain that runs out returns.
 
 import type { Chain, Rule, Table, TableName, Target } from "../netfilter/rule.js";
-import { type MatchContext, UnsupportedRule, headerMatches, matchMatches } from "./match.js";
+import { type MatchContext, type Test, UnsupportedRule, ruleTests } from "./match.js";
 import { chainIndex, nextCandidate } from "./rule-index.js";
 
 export interface RuleHit {
@@ -44,27 +44,28 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
   // Most walks never jump: the stack is made on the first jump.
   let stack: { chain: Chain; index: number }[] | undefined;
   let chain = start;
+  let code = codeOf(chain.rules);
   let skip = chainIndex(chain.rules);
   let index = 0;
   for (let steps = 0; ; steps++) {
     if (steps > 1_000_000) throw new Error(`internal: chain walk did not terminate in ${table.name} ${builtin}`);
     // Skip the rules whose destination rules the packet out (see rule-index.ts).
     index = nextCandidate(skip, index, c.ip.dst);
-    if (index >= chain.rules.length) {
+    if (index >= code.length) {
       const back = stack?.pop();
       if (!back) {
         const policy = start.policy ?? "ACCEPT";
         return policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
       }
       chain = back.chain;
+      code = codeOf(chain.rules);
       skip = chainIndex(chain.rules);
       index = back.index;
       continue;
     }
-    const rule = chain.rules[index]!;
+    const { rule, tests, target } = code[index]!;
     const number = ++index;
-    if (!ruleMatches(rule, c)) continue;
-    const target = rule.target;
+    if (!passes(tests, c)) continue;
     if (!target) continue; // a rule without a target only counts packets
     // A hit is made only for the narrative, or for the outcome that names its rule.
     switch (target.t) {
@@ -82,6 +83,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
           stack.push({ chain: { name: start.name, rules: [] }, index: 0 });
         }
         chain = next;
+        code = codeOf(chain.rules);
         skip = chainIndex(chain.rules);
         index = 0;
         continue;
@@ -95,6 +97,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
           return policy === "DROP" ? { verdict: "DROP", policy: true, by } : ACCEPT_BY_POLICY;
         }
         chain = back.chain;
+        code = codeOf(chain.rules);
         skip = chainIndex(chain.rules);
         index = back.index;
         continue;
@@ -132,10 +135,28 @@ function acted(c: WalkContext, hit: RuleHit): RuleHit {
   return hit;
 }
 
-function ruleMatches(rule: Rule, c: MatchContext): boolean {
-  if (!headerMatches(rule, c)) return false;
+/** A rule as the walk runs it: its tests, made once (see ruleTests), and its target. One shape for every rule. */
+class RuleCode {
+  readonly tests: Test[];
+  readonly target: Target | undefined;
+  constructor(readonly rule: Rule) {
+    this.tests = ruleTests(rule);
+    this.target = rule.target;
+  }
+}
+
+const codes = new WeakMap<readonly Rule[], RuleCode[]>();
+
+/** A chain's rules as the walk runs them, made on its first walk. */
+function codeOf(rules: readonly Rule[]): RuleCode[] {
+  let code = codes.get(rules);
+  // A chain is not changed once built; a different length means it was (restore text being read), so make it again.
+  if (!code || code.length !== rules.length) codes.set(rules, (code = rules.map((r) => new RuleCode(r))));
+  return code;
+}
+
+function passes(tests: readonly Test[], c: MatchContext): boolean {
   // Indexed, not for-of: this runs for every rule a packet meets, and the iterator showed up in allocation profiles.
-  const matches = rule.matches;
-  for (let i = 0; i < matches.length; i++) if (!matchMatches(matches[i]!, rule, c)) return false;
+  for (let i = 0; i < tests.length; i++) if (!tests[i]!(c)) return false;
   return true;
 }
