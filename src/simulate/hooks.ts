@@ -27,13 +27,18 @@ import type { NsState, Skb } from "./state.js";
 
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
 
+/**
+ * The devices a hook sees. Every field is written at every call, absent ones
+ * as undefined: hooks read these for each packet, and objects of seven shapes
+ * made those reads megamorphic.
+ */
 export interface HookDevices {
-  in?: string;
-  out?: string;
-  physIn?: string;
-  physOut?: string;
+  in: string | undefined;
+  out: string | undefined;
+  physIn: string | undefined;
+  physOut: string | undefined;
   /** Next hop of the route (MASQUERADE picks the out device's address on its subnet). */
-  nexthop?: Ip4;
+  nexthop: Ip4 | undefined;
 }
 
 export type HookVerdict =
@@ -343,10 +348,17 @@ function pickPort(net: Network, st: NsState, reply: Tuple): number {
   return reply.dport;
 }
 
-function parseNatTo(to: string): { ip?: Ip4; port?: number } {
-  const [addr, port] = to.split(":");
-  const ip = addr ? parseIp4(addr.split("-")[0]!) : undefined;
-  return { ...(ip !== undefined ? { ip } : {}), ...(port ? { port: Number(port.split("-")[0]) } : {}) };
+/** A DNAT/SNAT `--to` (`ip[-ip][:port[-port]]`): the first address and port of its ranges, read once per text. */
+const natTo = new Map<string, { ip: Ip4 | undefined; port: number | undefined }>();
+
+function parseNatTo(to: string): { ip: Ip4 | undefined; port: number | undefined } {
+  let parsed = natTo.get(to);
+  if (!parsed) {
+    const [addr, port] = to.split(":");
+    parsed = { ip: addr ? parseIp4(addr.split("-")[0]!) : undefined, port: port ? Number(port.split("-")[0]) : undefined };
+    natTo.set(to, parsed);
+  }
+  return parsed;
 }
 
 /** nf_nat_packet: rewrite the packet so it matches the other direction's tuple, inverted. */

@@ -48,7 +48,7 @@ function localOut(net: Network, nsId: string, skb: Skb, routed: Exclude<RouteRes
   const dst = skb.ip.dst;
   let route: RouteResult = routed;
   const outDev = route.type === "unicast" ? route.dev.name : "lo";
-  const v = runHook(net, nsId, "OUTPUT", skb, { out: outDev });
+  const v = runHook(net, nsId, "OUTPUT", skb, { in: undefined, out: outDev, physIn: undefined, physOut: undefined, nexthop: undefined });
   if (v.verdict === "ipvs") {
     // IPVS rewrote a request of this host's own for a real server elsewhere and sends it through LOCAL_OUT again.
     localOut(net, nsId, skb, v.route);
@@ -65,12 +65,12 @@ function localOut(net: Network, nsId: string, skb: Skb, routed: Exclude<RouteRes
   }
   if (route.type === "local" || route.type === "broadcast") {
     const lo = ns.links.find((l) => l.kind === "loopback")!;
-    const post = runHook(net, nsId, "POSTROUTING", skb, { out: lo.name });
+    const post = runHook(net, nsId, "POSTROUTING", skb, { in: undefined, out: lo.name, physIn: undefined, physOut: undefined, nexthop: undefined });
     if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
     devXmit(net, nsId, lo, skb, skb.ip.dst);
     return;
   }
-  const post = runHook(net, nsId, "POSTROUTING", skb, { out: route.dev.name, nexthop: route.nexthop });
+  const post = runHook(net, nsId, "POSTROUTING", skb, { in: undefined, out: route.dev.name, physIn: undefined, physOut: undefined, nexthop: route.nexthop });
   if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
   if (net.narrating) net.step("route", nsId, `route ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
   devXmit(net, nsId, route.dev, skb, route.nexthop);
@@ -85,7 +85,7 @@ export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
   net.current = skb.id;
   net.advance(LATENCY.stack);
   if (!skb.bridgePrerouted) {
-    const v = runHook(net, nsId, "PREROUTING", skb, { in: dev.name });
+    const v = runHook(net, nsId, "PREROUTING", skb, { in: dev.name, out: undefined, physIn: undefined, physOut: undefined, nexthop: undefined });
     if (!handleVerdict(net, nsId, skb, v, "PREROUTING")) return;
   }
   skb.bridgePrerouted = false;
@@ -110,16 +110,16 @@ export function ipRcv(net: Network, nsId: string, dev: Link, skb: Skb): void {
   }
   // ip_forward lowers the TTL before the FORWARD hook: a REJECT there quotes the packet with TTL − 1.
   skb.ip = rebuildIp(skb.ip, skb.ip.src, skb.ip.dst, skb.ip.ttl - 1, skb.ip.payload);
-  const fwd = runHook(net, nsId, "FORWARD", skb, { in: dev.name, out: route.dev.name, ...(skb.physIn ? { physIn: skb.physIn } : {}) });
+  const fwd = runHook(net, nsId, "FORWARD", skb, { in: dev.name, out: route.dev.name, physIn: skb.physIn, physOut: undefined, nexthop: undefined });
   if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
-  const post = runHook(net, nsId, "POSTROUTING", skb, { in: dev.name, out: route.dev.name, nexthop: route.nexthop });
+  const post = runHook(net, nsId, "POSTROUTING", skb, { in: dev.name, out: route.dev.name, physIn: undefined, physOut: undefined, nexthop: route.nexthop });
   if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
   if (net.narrating) net.step("forward", nsId, `forward ${formatIp4(skb.ip.src)} → ${formatIp4(skb.ip.dst)} ${describeRoute(route.route.gateway, route.dev.name, route.route.onlink)}`, { dev: route.dev.name });
   devXmit(net, nsId, route.dev, skb, route.nexthop);
 }
 
 function localDeliver(net: Network, nsId: string, dev: Link, skb: Skb): void {
-  const v = runHook(net, nsId, "INPUT", skb, { in: dev.name });
+  const v = runHook(net, nsId, "INPUT", skb, { in: dev.name, out: undefined, physIn: undefined, physOut: undefined, nexthop: undefined });
   if (v.verdict === "ipvs") {
     // ip_vs_nat_xmit: on to the real server through LOCAL_OUT, as if this host sent it (filter OUTPUT, then POSTROUTING).
     localOut(net, nsId, skb, v.route);

@@ -214,7 +214,7 @@ function bridgeInput(net: Network, nsId: string, br: Link, port: Link, frame: Et
     // br_netfilter: iptables PREROUTING runs while the frame is still in the bridge (in = bridge, physdev-in = port).
     skb.physIn = port.name;
     const before = skb.ip.dst;
-    const v = runHook(net, nsId, "PREROUTING", skb, { in: br.name, physIn: port.name });
+    const v = runHook(net, nsId, "PREROUTING", skb, { in: br.name, out: undefined, physIn: port.name, physOut: undefined, nexthop: undefined });
     if (!handleVerdict(net, nsId, skb, v, "PREROUTING")) return;
     skb.bridgePrerouted = true;
     frame = { ...frame, payload: skb.ip };
@@ -334,9 +334,9 @@ function forwardToPort(net: Network, nsId: string, br: Link, from: Link, outName
   }
   if (skb && net.ns(nsId).sysctl.bridgeNfCallIptables) {
     // br_netfilter: bridged IPv4 also traverses FORWARD and POSTROUTING (in/out = bridge, physdev = ports).
-    const fwd = runHook(net, nsId, "FORWARD", skb, { in: br.name, out: br.name, physIn: from.name, physOut: out.name });
+    const fwd = runHook(net, nsId, "FORWARD", skb, { in: br.name, out: br.name, physIn: from.name, physOut: out.name, nexthop: undefined });
     if (!handleVerdict(net, nsId, skb, fwd, "FORWARD")) return;
-    const post = runHook(net, nsId, "POSTROUTING", skb, { in: br.name, out: br.name, physIn: from.name, physOut: out.name });
+    const post = runHook(net, nsId, "POSTROUTING", skb, { in: br.name, out: br.name, physIn: from.name, physOut: out.name, nexthop: undefined });
     if (!handleVerdict(net, nsId, skb, post, "POSTROUTING")) return;
     const flooded = net.isFloodCopy(frame);
     frame = { ...frame, payload: skb.ip };

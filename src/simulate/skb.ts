@@ -15,15 +15,26 @@ interface SkbFields {
 }
 
 export function newSkb(id: number, ip: Ipv4Packet, fields: SkbFields): Skb {
-  return { id, ip, mark: fields.mark ?? 0, ct: undefined, ctstate: undefined, csumPartial: fields.csumPartial, innerCsumPartial: fields.innerCsumPartial, flowHash: fields.flowHash, ipvsProperty: undefined, bridgePrerouted: fields.bridgePrerouted, physIn: undefined };
+  return make(id, ip, fields.mark ?? 0, fields.csumPartial, fields.innerCsumPartial, fields.flowHash, fields.bridgePrerouted);
+}
+
+// The copies below pass fields, not an object of them: the callers' objects
+// come in many shapes, and reading them was as polymorphic as the skbs had been.
+function make(id: number, ip: Ipv4Packet, mark: number, csumPartial: boolean, innerCsumPartial: boolean | undefined, flowHash: number, bridgePrerouted: boolean | undefined): Skb {
+  return { id, ip, mark, ct: undefined, ctstate: undefined, csumPartial, innerCsumPartial, flowHash, ipvsProperty: undefined, bridgePrerouted, physIn: undefined };
 }
 
 /** The packet crossing into another namespace over a veth (skb_scrub_packet): no conntrack, no mark, no bridge state. */
 export function crossedVeth(skb: Skb): Skb {
-  return newSkb(skb.id, skb.ip, { csumPartial: skb.csumPartial, innerCsumPartial: skb.innerCsumPartial, flowHash: skb.flowHash });
+  return make(skb.id, skb.ip, 0, skb.csumPartial, skb.innerCsumPartial, skb.flowHash, undefined);
 }
 
 /** The packet on the wire: scrubbed too, and its offloaded checksums now complete (the NIC filled them in). */
 export function onWire(skb: Skb): Skb {
-  return newSkb(skb.id, skb.ip, { csumPartial: false, innerCsumPartial: false, flowHash: skb.flowHash, bridgePrerouted: skb.bridgePrerouted });
+  return make(skb.id, skb.ip, 0, false, false, skb.flowHash, skb.bridgePrerouted);
+}
+
+/** A tunnel's inner packet, decapsulated or about to be encapsulated: a fresh skb with the outer one's id and flow hash. */
+export function innerSkb(skb: Skb, ip: Ipv4Packet, flowHash: number): Skb {
+  return make(skb.id, ip, 0, false, undefined, flowHash, undefined);
 }

@@ -12,7 +12,7 @@ import { l2Rcv } from "./l2.js";
 import { LATENCY, type Network } from "./network.js";
 import { hash32 } from "./rng.js";
 import type { Skb } from "./state.js";
-import { newSkb } from "./skb.js";
+import { innerSkb } from "./skb.js";
 import { vtepByAddress, vtepByMac } from "./kernel-index.js";
 
 export const FLANNEL_UDP_PORT = 8285;
@@ -82,7 +82,7 @@ export function vxlanRcv(net: Network, nsId: string, skb: Skb): boolean {
   const innerIp = vx.frame.payload;
   if (innerIp.kind !== "ipv4") return true;
   const clean = stripPartial(innerIp);
-  const inner = newSkb(skb.id, clean, { csumPartial: false, flowHash: skb.flowHash });
+  const inner = innerSkb(skb, clean, skb.flowHash);
   l2Rcv(net, nsId, dev, { ...vx.frame, payload: clean }, inner);
   return true;
 }
@@ -120,7 +120,7 @@ export function tunRcv(net: Network, nsId: string, skb: Skb): boolean {
   const innerIp = decodeIp(p.payload);
   if (!innerIp) return true;
   net.advance(LATENCY.tunnel * 3);
-  const inner = newSkb(skb.id, innerIp, { csumPartial: false, flowHash: 0 });
+  const inner = innerSkb(skb, innerIp, 0);
   net.captureRaw(nsId, dev.name, "in", innerIp, skb.id);
   ipRcv(net, nsId, dev, inner);
   return true;
