@@ -6,15 +6,49 @@ import { formatDiagnostics } from "../render/diagnostics.js";
 import type { Context } from "./context.js";
 import { paintFor } from "./context.js";
 import { ExitError } from "./errors.js";
-import { examplesCommand } from "./commands/examples.js";
-import { generateCommand } from "./commands/generate.js";
-import { execCommand, execSupportedList } from "./commands/exec.js";
-import { validateCommand } from "./commands/validate.js";
-import { traceCommand } from "./commands/trace.js";
-import { shellCommand } from "./commands/shell.js";
-import { defineCheck } from "./commands/check.js";
-import { defineReach } from "./commands/reach.js";
-import { defineDiff } from "./commands/diff.js";
+import { defineCheck, defineDiff, defineReach } from "./suite-commands.js";
+
+/**
+ * Each command's implementation, imported only when that command runs:
+ * `check` loads neither the shell and its tools nor the pcap writer. `run`
+ * imports the one named on the command line before parsing, so that actions
+ * and help texts find it loaded and can run synchronously (the shell's
+ * `trace` does, through runSync).
+ */
+const IMPLEMENTATIONS = {
+  validate: () => import("./commands/validate.js"),
+  exec: () => import("./commands/exec.js"),
+  trace: () => import("./commands/trace.js"),
+  shell: () => import("./commands/shell.js"),
+  check: () => import("./commands/check.js"),
+  reach: () => import("./commands/reach.js"),
+  diff: () => import("./commands/diff.js"),
+  examples: () => import("./commands/examples.js"),
+  generate: () => import("./commands/generate.js"),
+};
+
+type CommandName = keyof typeof IMPLEMENTATIONS;
+type Implementations = { [K in CommandName]: Awaited<ReturnType<(typeof IMPLEMENTATIONS)[K]>> };
+const loaded: Partial<Implementations> = {};
+
+async function load(name: string): Promise<void> {
+  if (!Object.hasOwn(IMPLEMENTATIONS, name)) return;
+  const k = name as CommandName;
+  (loaded as Record<CommandName, unknown>)[k] ??= await IMPLEMENTATIONS[k]();
+}
+
+/** A command's implementation, which `run` (or the shell, for `trace`) has imported. */
+function impl<K extends CommandName>(name: K): Implementations[K] {
+  const m = loaded[name];
+  if (!m) throw new Error(`internal: the ${name} command runs before its module was imported`);
+  return m;
+}
+
+/** The command a command line names, and for `help NAME` the one it asks about. */
+function commandsIn(argv: readonly string[]): string[] {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  return words[0] === "help" ? words.slice(0, 2) : words.slice(0, 1);
+}
 
 const fileOption = () => new Option("-f, --file <FILE>", "cluster description (YAML or JSON), or example:NAME [default: example:lab]");
 
@@ -31,7 +65,7 @@ export function buildProgram(ctx: Context): Command {
     .command("validate")
     .description("check a cluster description and report every problem with file:line:col")
     .addOption(fileOption())
-    .action((opts) => validateCommand(ctx, opts));
+    .action((opts) => impl("validate").validateCommand(ctx, opts));
 
   program
     .command("exec")
@@ -42,8 +76,8 @@ export function buildProgram(ctx: Context): Command {
     .option("-c, --container <NAME>", "a container of the pod (all containers share the pod's network namespace)")
     .passThroughOptions()
     .option("--seed <N>", "seed for the random choices of network clients (curl, ping…)", "1")
-    .addHelpText("after", () => `\nThe node's programs run in the target's network namespace, as nsenter --net does.\nSupported commands:\n${execSupportedList()}\n\nExamples:\n  k8s-nettrace exec node-a -- iptables-save -t nat\n  k8s-nettrace exec client -- curl -s web\n`)
-    .action((target: string, command: string[], opts) => execCommand(ctx, target, command, opts));
+    .addHelpText("after", () => `\nThe node's programs run in the target's network namespace, as nsenter --net does.\nSupported commands:\n${impl("exec").execSupportedList()}\n\nExamples:\n  k8s-nettrace exec node-a -- iptables-save -t nat\n  k8s-nettrace exec client -- curl -s web\n`)
+    .action((target: string, command: string[], opts) => impl("exec").execCommand(ctx, target, command, opts));
 
   const count = (_value: string, previous: number) => previous + 1;
   program
@@ -68,7 +102,7 @@ export function buildProgram(ctx: Context): Command {
     .option("--client <NAME>", "the HTTP client to imitate: curl (keeps the connection alive) or wget (busybox, Connection: close)")
     .addHelpText("after", "\nExamples:\n  k8s-nettrace trace client web\n  k8s-nettrace trace client web --on node-b -i flannel.1 'host 10.244.0.3 and tcp'\n  k8s-nettrace trace laptop node-a:30080 -n --pcap ./caps\n\nExit status: 0 delivered, 1 not delivered, 2 bad input.\n")
     .action((src: string, dst: string, filter: string[], opts) =>
-      traceCommand(ctx, src, dst, filter, { ...opts, numeric: opts.n, ether: opts.e, verbose: opts.v, timestamps: opts.t }),
+      impl("trace").traceCommand(ctx, src, dst, filter, { ...opts, numeric: opts.n, ether: opts.e, verbose: opts.v, timestamps: opts.t }),
     );
 
   program
@@ -79,16 +113,20 @@ export function buildProgram(ctx: Context): Command {
     .option("--on <TARGET>", "start on this node, external host or pod [default: the first node]")
     .option("--seed <N>", "seed for every random choice (ports, sequence numbers, load balancing)", "1")
     .addHelpText("after", "\nExamples:\n  k8s-nettrace shell\n  k8s-nettrace shell -f example:seed-001-vxlan --on meizu\n  printf 'kubectl get pods -o wide\\nip route\\n' | k8s-nettrace shell\n\nHistory is kept in $XDG_CACHE_HOME/k8s-nettrace/shell_history (K8S_NETTRACE_HISTORY overrides; empty disables).\n")
-    .action((opts) => shellCommand(ctx, opts, runSync));
+    .action(async (opts) => {
+      // The shell runs `trace` synchronously (runSync): its module must be loaded first.
+      await load("trace");
+      return impl("shell").shellCommand(ctx, opts, runSync);
+    });
 
-  defineCheck(program.command("check"), ctx, fileOption());
-  defineReach(program.command("reach"), ctx, fileOption());
-  defineDiff(program.command("diff"), ctx);
+  defineCheck(program.command("check"), fileOption(), (files, opts) => impl("check").checkCommand(ctx, files, opts));
+  defineReach(program.command("reach"), fileOption(), (opts) => impl("reach").reachCommand(ctx, opts));
+  defineDiff(program.command("diff"), (before, after, opts) => impl("diff").diffCommand(ctx, before, after, opts));
 
   program
     .command("examples")
     .description("list the bundled example clusters (use with -f example:NAME)")
-    .action(() => examplesCommand(ctx));
+    .action(() => impl("examples").examplesCommand(ctx));
 
   program
     .command("generate")
@@ -101,7 +139,7 @@ export function buildProgram(ctx: Context): Command {
     .option("--format <FORMAT>", "yaml or json [default: json for -o *.json, else yaml]")
     .option("-o, --output <FILE>", "write to FILE instead of stdout")
     .addHelpText("after", "\nExamples:\n  k8s-nettrace generate --size M -o m.yaml\n  k8s-nettrace generate --nodes 5000 --pods-per-node 30 --services 10000 --endpoints 15 -o l.json\n")
-    .action((opts) => generateCommand(ctx, opts));
+    .action((opts) => impl("generate").generateCommand(ctx, opts));
 
   return program;
 }
@@ -110,6 +148,7 @@ export function buildProgram(ctx: Context): Command {
 export async function run(ctx: Context, argv: string[]): Promise<number> {
   const program = buildProgram(ctx);
   try {
+    for (const name of commandsIn(argv)) await load(name);
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {

@@ -4,6 +4,9 @@
 import type { Origin } from "../netfilter/rule.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 
+/** How many runs one flow's path enumeration makes at most, unless --max-paths says otherwise. */
+export const MAX_PATHS = 256;
+
 /** Where a capture was taken: an interface in a namespace (node, `ns/pod`, external host). */
 export interface CapturePoint {
   netns: string;

@@ -3,6 +3,7 @@
 // match"), each path with the probability of its choices.
 
 import type { World } from "../model/kernel.js";
+import { MAX_PATHS } from "../model/trace.js";
 import { type FlowInput, type FlowResult, runFlow } from "./flow.js";
 import type { Chooser } from "./network.js";
 
@@ -22,8 +23,6 @@ export interface PathResult {
   probability: number;
   result: FlowResult;
 }
-
-export const MAX_PATHS = 256;
 
 export function allPaths(world: World, input: FlowInput, seed: number): { paths: PathResult[]; truncated: boolean } {
   const paths: PathResult[] = [];

@@ -2,7 +2,6 @@
 // network smoke tests for CI. Exit 0 when every check passes on every path,
 // 1 when any fails, 2 when the input is invalid (nothing is run then).
 
-import type { Command, Option } from "commander";
 import { basename, dirname, join, resolve } from "node:path";
 import { type CheckOutcome, runCheck, type SuiteReport } from "../../check/run-check.js";
 import { CompiledCluster } from "../../compile/compiled-cluster.js";
@@ -13,7 +12,6 @@ import { renderCheckJunit } from "../../render/check-junit.js";
 import { checkJsonChunks } from "../../render/check-json.js";
 import { renderCheckTap } from "../../render/check-tap.js";
 import { renderCheckText } from "../../render/check-text.js";
-import { MAX_PATHS } from "../../simulate/paths.js";
 import { planChecks, readExpectationFiles } from "../check-input.js";
 import { enumerateSuite, threadsFor } from "../check-pool.js";
 import { loadClusterOrExit } from "../cluster-input.js";
@@ -32,56 +30,7 @@ export interface CheckOptions {
 
 const FORMATS = ["text", "json", "junit", "tap"] as const;
 
-const HELP = `
-Expectations file (YAML or JSON):
-  apiVersion: k8s-nettrace/v1
-  kind: Expectations
-  defaults: {protocol: tcp}                # protocol, expect, sourceSeenByBackend
-  checks:
-    - name: client reaches web through its service
-      from: default/client                 # any SRC trace accepts
-      to: web.default:80                   # any DST[:PORT] trace accepts
-      expect: delivered                    # delivered|refused|rejected|dropped|timeout|no-route, or a list
-      backend: [default/web-1, default/web-2]  # optional: allowed backends (pods, nodes, hosts, IP[:PORT])
-      sourceSeenByBackend: preserved       # optional: preserved | snat | an IP
-      via: [node-b/flannel.1]              # optional: NODE/IFACE or NAMESPACE/POD/IFACE that must see the flow
-      notVia: [node-a/eth0]                # optional: ... that must not
 
-Every check runs on every path the random load balancing (-m statistic) can take, for the DNS
-lookup and the connection alike; it passes only if all of them pass. The lookup's and the
-connection's choices are separate conntrack entries, so each lookup choice is run with the first
-backend and each backend behind the first lookup choice (15 CoreDNS replicas x 15 endpoints: 225
-paths, 29 runs); a lookup choice that behaves differently gets every backend run too. A check that
-needs more runs than --max-paths fails (not every path was checked). Capture points count the
-connection's IP packets from its first packet until the client has its answer (not the DNS lookup
-before it, not ARP, not the teardown after it).
-
-On four cores or more a large suite is spread over them (K8S_NETTRACE_THREADS=N sets the number of
-threads, 1 keeps one); the report does not depend on how many.
-
-The time column is simulated time: how long the client waited for its verdict on the slowest path
-(a dropped SYN is ~127 s, as for a real curl), so reports are byte-identical run to run.
-
-Examples:
-  k8s-nettrace check fixtures/checks/lab.expect.yaml
-  k8s-nettrace check net.expect.yaml -f cluster.yaml -o junit --output-file report.xml
-
-Exit status: 0 every check passed, 1 a check failed, 2 invalid input (nothing was checked).
-`;
-
-export function defineCheck(command: Command, ctx: Context, fileOption: Option): Command {
-  return command
-    .description("run network smoke tests (an Expectations file) against a cluster description, for CI")
-    .argument("<expectations...>", "expectations files (kind: Expectations)")
-    .addOption(fileOption)
-    .option("-o, --output <FORMAT>", "text, json, junit or tap", "text")
-    .option("--output-file <FILE>", "write the report to FILE (whole or not at all); stdout still gets the text report")
-    .option("--seed <N>", "seed for ports and sequence numbers (load balancing is enumerated, not drawn)", "1")
-    .option("--max-paths <N>", "simulate at most N runs per check (load-balancing paths; see below)", String(MAX_PATHS))
-    .option("--traces <WHICH>", "-o json: the full Trace of all paths, or only of failing ones (large suites)", "all")
-    .addHelpText("after", HELP)
-    .action(async (files: string[], opts) => checkCommand(ctx, files, opts));
-}
 
 export async function checkCommand(ctx: Context, names: string[], opts: CheckOptions): Promise<void> {
   if (!(FORMATS as readonly string[]).includes(opts.output)) throw usage(`-o ${opts.output}: the output must be ${FORMATS.join(", ")}`);

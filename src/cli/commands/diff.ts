@@ -2,7 +2,6 @@
 // flow between two cluster descriptions. Exit 0 nothing changed, 1 something
 // did, 2 invalid input (like diff(1)).
 
-import type { Command } from "commander";
 import { resolve } from "node:path";
 import { type Enumeration, enumeratePaths } from "../../check/enumerate.js";
 import { compareSides, errorSide, type FlowSide, summarizeSide } from "../../check/flow-diff.js";
@@ -11,7 +10,6 @@ import { ClusterWorld } from "../../compile/world.js";
 import type { Cluster } from "../../model/cluster.js";
 import type { FlowReport } from "../../render/diff-text.js";
 import { renderDiffText } from "../../render/diff-text.js";
-import { MAX_PATHS } from "../../simulate/paths.js";
 import { readExpectationFiles } from "../check-input.js";
 import { loadClusterOrExit } from "../cluster-input.js";
 import { type Context, paintFor } from "../context.js";
@@ -33,36 +31,7 @@ interface FlowSpec {
   protocol?: "tcp" | "udp" | "icmp";
 }
 
-const HELP = `
-OLD and NEW are cluster descriptions (files, or example:NAME). For each flow, both are simulated on
-every load-balancing path and compared: the verdicts, the backends, the address translations (DNAT,
-MASQUERADE; random source ports ignored), the interfaces the first packet crossed, and the iptables
-rules that differ in the chains the flow walked on its nodes (in either description).
 
-Flows: --flows FILE takes the from/to/protocol of each check in an Expectations file (what it expects
-is ignored); --all (the default) is every pod to every service port and every external host to
-every NodePort on every node, in either description (for small clusters).
-
-Examples:
-  k8s-nettrace diff cluster.yaml cluster-pr.yaml
-  k8s-nettrace diff main.yaml pr.yaml --flows net.expect.yaml
-
-Exit status: 0 no flow changed, 1 a flow changed, 2 invalid input.
-`;
-
-export function defineDiff(command: Command, ctx: Context): Command {
-  return command
-    .description("show what changes for each flow between two cluster descriptions")
-    .argument("<old>", "the cluster description before (file or example:NAME)")
-    .argument("<new>", "the cluster description after")
-    .option("--flows <FILE>", "the flows of an Expectations file's checks")
-    .option("--all", "every pod to every service port, every external host to every NodePort [default]")
-    .option("-o, --output <FORMAT>", "text or json", "text")
-    .option("--seed <N>", "seed for ports and sequence numbers", "1")
-    .option("--max-paths <N>", "simulate at most N runs per flow and side", String(MAX_PATHS))
-    .addHelpText("after", HELP)
-    .action((before: string, after: string, opts) => diffCommand(ctx, before, after, opts));
-}
 
 export function diffCommand(ctx: Context, oldFile: string, newFile: string, opts: DiffOptions): void {
   if (opts.flows !== undefined && opts.all) throw usage("--flows and --all both say which flows to compare; give one");

@@ -2,7 +2,6 @@
 // the reachability matrix between pods, services, nodes and external hosts,
 // each cell the verdict of every path (as `check` enumerates them).
 
-import type { Command, Option } from "commander";
 import { type Enumeration, enumeratePaths } from "../../check/enumerate.js";
 import { type Cell, cellOf, type Matrix, targetsFor } from "../../check/reach.js";
 import { parseSelector, type PlaceKind, type Selector, SelectorError, selectPlaces } from "../../check/selectors.js";
@@ -10,7 +9,6 @@ import { CompiledCluster } from "../../compile/compiled-cluster.js";
 import { ClusterWorld } from "../../compile/world.js";
 import type { Cluster } from "../../model/cluster.js";
 import { reachJson, renderReachCsv, renderReachTable } from "../../render/reach-matrix.js";
-import { MAX_PATHS } from "../../simulate/paths.js";
 import { loadClusterOrExit } from "../cluster-input.js";
 import { type Context, paintFor } from "../context.js";
 import { ExitError, usage } from "../errors.js";
@@ -26,42 +24,7 @@ export interface ReachOptions {
   maxPaths: string;
 }
 
-const HELP = `
-Selectors (--from and --to may be repeated; a place any of them picks is in):
-  [KIND:]PATTERN    KIND is pod, svc, node or ext (external host); --from defaults to pod, --to to svc
-  default/*         NAMESPACE/NAME with * and ? globs (pods and services)
-  web-*             a NAME glob: pods and services in any namespace, nodes, external hosts
-  app=web,tier!=db  a label selector as kubectl -l takes it (=, !=, 'in (a,b)', 'notin (a,b)', key, !key;
-                    a comma means "and"): pods by their labels, services by their selector
-Without --from: every pod. Without --to: every service the description lists (default/kubernetes
-only when asked for by name). Columns are each destination port (-p keeps one); a node without -p
-gets every NodePort.
 
-Each cell is the verdict on every load-balancing path; paths that disagree show each verdict with
-its share (delivered 50%|refused 50%); n/a is a flow that cannot be made (the reason follows).
-
-Examples:
-  k8s-nettrace reach
-  k8s-nettrace reach --from 'default/*' --to svc:app=web -p 80
-  k8s-nettrace reach --from ext:laptop --to node:node-a -p 30080 -o csv
-
-Exit status: 0 the matrix was printed, 2 invalid input.
-`;
-
-export function defineReach(command: Command, ctx: Context, fileOption: Option): Command {
-  const collect = (value: string, previous: string[]) => [...previous, value];
-  return command
-    .description("print the reachability matrix between pods, services, nodes and external hosts")
-    .addOption(fileOption)
-    .option("--from <SELECTOR>", "sources (repeatable) [default: every pod]", collect, [])
-    .option("--to <SELECTOR>", "destinations (repeatable) [default: every service]", collect, [])
-    .option("-p, --port <PORT>", "only this destination port")
-    .option("-o, --output <FORMAT>", "table, json or csv", "table")
-    .option("--seed <N>", "seed for ports and sequence numbers", "1")
-    .option("--max-paths <N>", "simulate at most N runs per cell", String(MAX_PATHS))
-    .addHelpText("after", HELP)
-    .action((opts) => reachCommand(ctx, opts));
-}
 
 function selectors(flag: string, texts: string[], kind: PlaceKind, fallback: string): Selector[] {
   return (texts.length ? texts : [fallback]).map((t) => {
