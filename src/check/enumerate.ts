@@ -156,6 +156,9 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
       }
     }
   }
+  // Each run's record is simulated again through a closure made here, and a closure keeps this whole scope:
+  // without this, every check's result would hold on to the forked network of its first lookup.
+  firstLookup = undefined;
   return { runs, truncated };
 }
 

@@ -28,6 +28,9 @@ export interface WalkContext extends MatchContext {
 
 const MAX_DEPTH = 64;
 
+/** Where a goto from a builtin chain comes back to: nothing left, so the builtin's policy applies. */
+const RETURNED: Chain = Object.freeze({ name: "", rules: Object.freeze([]) as unknown as Rule[] });
+
 // A builtin chain's policy is the outcome of most walks: shared, never mutated.
 const ACCEPT_BY_POLICY: Outcome = Object.freeze({ verdict: "ACCEPT", policy: true });
 const DROP_BY_POLICY: Outcome = Object.freeze({ verdict: "DROP", policy: true });
@@ -41,8 +44,9 @@ export function policyOf(table: Table, builtin: string): Outcome {
 /** `start`: the builtin chain, when the caller has it at hand. */
 export function walkChain(table: Table, builtin: string, c: WalkContext, start = table.chains.get(builtin)): Outcome {
   if (!start) return ACCEPT_BY_POLICY;
-  // Most walks never jump: the stack is made on the first jump.
-  let stack: { chain: Chain; index: number }[] | undefined;
+  // Most walks never jump: the stack is made on the first jump. It holds (chain, rule position) pairs
+  // side by side, not as an object per jump: a walk runs for every packet at every hook.
+  let stack: (Chain | number)[] | undefined;
   let chain = start;
   let code = codeOf(chain.rules);
   let skip = chainIndex(chain.rules);
@@ -52,15 +56,14 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
     // Skip the rules whose destination rules the packet out (see rule-index.ts).
     index = nextCandidate(skip, index, c.ip.dst);
     if (index >= code.length) {
-      const back = stack?.pop();
-      if (!back) {
+      if (!stack?.length) {
         const policy = start.policy ?? "ACCEPT";
         return policy === "DROP" ? DROP_BY_POLICY : ACCEPT_BY_POLICY;
       }
-      chain = back.chain;
+      index = stack.pop() as number;
+      chain = stack.pop() as Chain;
       code = codeOf(chain.rules);
       skip = chainIndex(chain.rules);
-      index = back.index;
       continue;
     }
     const { rule, tests, target } = code[index]!;
@@ -76,11 +79,11 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
         c.hits?.push(hitOf(table, chain, number, rule));
         stack ??= [];
         if (target.t === "jump") {
-          if (stack.length >= MAX_DEPTH) throw new UnsupportedRule("chains nested deeper than 64", rule);
-          stack.push({ chain, index });
+          if (stack.length >= 2 * MAX_DEPTH) throw new UnsupportedRule("chains nested deeper than 64", rule);
+          stack.push(chain, index);
         } else if (stack.length === 0) {
           // goto from a builtin chain: when the target returns, the builtin's policy applies
-          stack.push({ chain: { name: start.name, rules: [] }, index: 0 });
+          stack.push(RETURNED, 0);
         }
         chain = next;
         code = codeOf(chain.rules);
@@ -89,17 +92,15 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
         continue;
       }
       case "RETURN": {
-        const by = hitOf(table, chain, number, rule);
-        c.hits?.push(by);
-        const back = stack?.pop();
-        if (!back) {
+        c.hits?.push(hitOf(table, chain, number, rule));
+        if (!stack?.length) {
           const policy = start.policy ?? "ACCEPT";
-          return policy === "DROP" ? { verdict: "DROP", policy: true, by } : ACCEPT_BY_POLICY;
+          return policy === "DROP" ? { verdict: "DROP", policy: true, by: hitOf(table, chain, number, rule) } : ACCEPT_BY_POLICY;
         }
-        chain = back.chain;
+        index = stack.pop() as number;
+        chain = stack.pop() as Chain;
         code = codeOf(chain.rules);
         skip = chainIndex(chain.rules);
-        index = back.index;
         continue;
       }
       case "ACCEPT":

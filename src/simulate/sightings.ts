@@ -36,18 +36,8 @@ export class Sightings {
 
   /** `netns/dev` of every interface that saw an IP packet numbered `first` or later. */
   pointsFrom(first: number): Set<string> {
-    const seen = new Map<string, Set<string>>();
     const points = new Set<string>();
-    for (let i = 0; i < this.packets.length; i++) {
-      if (this.packets[i]! < first) continue;
-      const netns = this.namespaces[i]!;
-      const dev = this.devs[i]!;
-      let devs = seen.get(netns);
-      if (!devs) seen.set(netns, (devs = new Set()));
-      if (devs.has(dev)) continue;
-      devs.add(dev);
-      points.add(`${netns}/${dev}`);
-    }
+    for (let i = 0; i < this.packets.length; i++) if (this.packets[i]! >= first) points.add(pointName(this.namespaces[i]!, this.devs[i]!));
     return points;
   }
 
@@ -56,4 +46,18 @@ export class Sightings {
     const i = this.packets.indexOf(packet);
     return i < 0 ? undefined : this.sources[i];
   }
+}
+
+/**
+ * `netns/dev`, made once per interface: a suite keeps every run's points, and
+ * they name the same few hundred interfaces again and again.
+ */
+const pointNames = new Map<string, Map<string, string>>();
+
+function pointName(netns: string, dev: string): string {
+  let byDev = pointNames.get(netns);
+  if (!byDev) pointNames.set(netns, (byDev = new Map()));
+  let name = byDev.get(dev);
+  if (name === undefined) byDev.set(dev, (name = `${netns}/${dev}`));
+  return name;
 }

@@ -24,8 +24,9 @@ function sourcePort(skb: Skb): number {
     // No socket hash (UDP, ICMP): the flow dissector's hash is direction-symmetric.
     const ip = skb.ip;
     const p = ip.payload;
-    const [a, b] = ip.src < ip.dst ? [ip.src, ip.dst] : [ip.dst, ip.src];
-    const ports = p.kind === "tcp" || p.kind === "udp" ? [p.sport, p.dport].sort((x, y) => x - y).join(",") : p.kind === "icmp" && "id" in p ? String(p.id) : "";
+    const a = Math.min(ip.src, ip.dst);
+    const b = Math.max(ip.src, ip.dst);
+    const ports = p.kind === "tcp" || p.kind === "udp" ? `${Math.min(p.sport, p.dport)},${Math.max(p.sport, p.dport)}` : p.kind === "icmp" && "id" in p ? String(p.id) : "";
     hash = hash32(`${p.kind}/${a}/${b}/${ports}`);
   }
   return 32768 + (hash % (60999 - 32768 + 1));
