@@ -71,26 +71,33 @@ export class Network {
   private readonly namespaces: Map<string, Netns>;
   private readonly points: CapturePoints;
 
-  /** The namespace asked for last: a packet's path asks for the same one many times in a row. */
-  private last?: { id: string; ns: Netns; state?: NsState };
+  // The namespace asked for last, and its state if it has one: a packet's path asks for the same one
+  // many times in a row. Three fields rather than an object, which each change of namespace made anew.
+  private lastId: string | undefined;
+  private lastNs: Netns | undefined;
+  private lastState: NsState | undefined;
 
   ns(id: string): Netns {
-    if (this.last?.id === id) return this.last.ns;
+    if (this.lastId === id) return this.lastNs!;
     let ns = this.namespaces.get(id);
     if (!ns) {
       ns = this.world.netns(id);
       if (!ns) throw new Error(`internal: unknown namespace ${id}`);
       this.namespaces.set(id, ns);
     }
-    this.last = { id, ns, state: this.states.get(id) };
+    this.lastId = id;
+    this.lastNs = ns;
+    this.lastState = this.states.get(id);
     return ns;
   }
 
   state(id: string): NsState {
-    if (this.last?.id === id && this.last.state) return this.last.state;
+    if (this.lastId === id && this.lastState) return this.lastState;
     let s = this.states.get(id);
     if (!s) this.states.set(id, (s = new NsState(this.ns(id))));
-    this.last = { id, ns: s.netns, state: s };
+    this.lastId = id;
+    this.lastNs = s.netns;
+    this.lastState = s;
     return s;
   }
 

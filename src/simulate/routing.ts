@@ -54,7 +54,23 @@ export function isBroadcastAddress(ns: Netns, ip: Ip4): boolean {
   return ip === 0xffffffff || addressIndex(ns).broadcasts.has(ip);
 }
 
+/**
+ * A namespace's answers so far, by destination. Its routes, links and addresses are fixed once
+ * compiled (as the indexes above assume), so an answer never changes; every packet at every hop
+ * asks, mostly for the same few destinations. A different number of routes means they were
+ * changed (a restore being read): the answers are dropped.
+ */
+const answers = new WeakMap<Netns, { length: number; byDst: Map<Ip4, RouteResult> }>();
+
 export function routeLookup(ns: Netns, dst: Ip4): RouteResult {
+  let known = answers.get(ns);
+  if (!known || known.length !== ns.routes.length) answers.set(ns, (known = { length: ns.routes.length, byDst: new Map() }));
+  let answer = known.byDst.get(dst);
+  if (!answer) known.byDst.set(dst, (answer = Object.freeze(lookUp(ns, dst))));
+  return answer;
+}
+
+function lookUp(ns: Netns, dst: Ip4): RouteResult {
   const local = localAddressDev(ns, dst);
   if (local) return { type: "local", dev: local.name };
   if (isBroadcastAddress(ns, dst)) return { type: "broadcast", dev: addressIndex(ns).broadcastDev.get(dst)?.name ?? "lo" };
