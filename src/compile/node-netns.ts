@@ -77,15 +77,7 @@ export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeL
     if (overlay.kind === "vxlan" && flannelMinor(cluster) < 9) routes.push(connected(overlay.name, overlay.addrs[0]!.cidr));
   }
   if (cluster.kubeProxy.mode === "ipvs") links.push(kubeIpvs0(cluster, node, index++));
-  // flanneld programs the other nodes' leases when it starts, before any pod exists.
-  const leases = remoteLeases(cluster, overlay?.name, nic.name);
-  for (const remote of cluster.nodes) {
-    if (remote === node) continue;
-    const lease = leases[remote.index]!;
-    for (const e of lease.neigh) neigh.push(e);
-    for (const e of lease.fdb) fdb.push(e);
-    for (const e of lease.routes) routes.push(e);
-  }
+  addRemoteLeases(cluster, node, remoteLeases(cluster, overlay?.name, nic.name), { neigh, fdb, routes });
   if (network.backend === "udp" && overlay) {
     routes.push({ table: "main", type: "unicast", dst: cluster.network.podCIDR, dev: overlay.name, scope: "global", origin: `flanneld (udp backend): the whole Network ${formatCidr(cluster.network.podCIDR)} via flannel0` });
   }
@@ -104,15 +96,36 @@ export function buildNodeLinks(cluster: Cluster, node: Node, pods: Pod[]): NodeL
   if (docker0 && (macSet || podVeths.length === 0 || network.bridge !== "docker0")) {
     fdb.unshift({ mac: docker0.mac!, dev: docker0.name, master: docker0.name, self: false, permanent: true, origin: "docker0's own address" });
   }
-  for (const { pod, veth } of podVeths) {
-    fdb.push({ mac: veth.mac!, dev: veth.name, master: network.bridge, self: false, permanent: true, origin: "the port's own address" });
-    // Pods announce themselves (IPv6 DAD/RS) at link-up, so the bridge has learned their MACs before any traffic.
-    fdb.push({ mac: podMac(cluster, pod), dev: veth.name, master: network.bridge, self: false, permanent: false, origin: `pod ${pod.namespace}/${pod.name}` });
-  }
+  addPortFdb(cluster, podVeths, fdb);
   // kube-proxy binds its addresses after reading every other interface's (an external IP that is a node address stays off kube-ipvs0).
   if (cluster.kubeProxy.mode === "ipvs") bindIpvsAddresses(cluster, links, featuresOf(cluster));
   routes.push(...localTable(links));
   return { links, routes, neigh, fdb, podVeths };
+}
+
+// The two loops below are functions of their own: inside buildNodeLinks they made V8 compile the
+// whole of it, with everything it inlines, twice per run (once mid-loop), more compiler time than
+// any function of the simulation.
+
+/** flanneld programs the other nodes' leases when it starts, before any pod exists. */
+function addRemoteLeases(cluster: Cluster, node: Node, leases: ReturnType<typeof remoteLeases>, into: { neigh: Neigh[]; fdb: FdbEntry[]; routes: Route[] }): void {
+  for (const remote of cluster.nodes) {
+    if (remote === node) continue;
+    const lease = leases[remote.index]!;
+    for (const e of lease.neigh) into.neigh.push(e);
+    for (const e of lease.fdb) into.fdb.push(e);
+    for (const e of lease.routes) into.routes.push(e);
+  }
+}
+
+/** Each bridge port's own address, and the pod's behind it. */
+function addPortFdb(cluster: Cluster, podVeths: readonly { pod: Pod; veth: Link }[], fdb: FdbEntry[]): void {
+  const bridge = cluster.network.bridge;
+  for (const { pod, veth } of podVeths) {
+    fdb.push({ mac: veth.mac!, dev: veth.name, master: bridge, self: false, permanent: true, origin: "the port's own address" });
+    // Pods announce themselves (IPv6 DAD/RS) at link-up, so the bridge has learned their MACs before any traffic.
+    fdb.push({ mac: podMac(cluster, pod), dev: veth.name, master: bridge, self: false, permanent: false, origin: `pod ${pod.namespace}/${pod.name}` });
+  }
 }
 
 /** dockerd's docker0: the pod bridge (flannel's lease via --bip, --mtu from subnet.env), or docker's own unused 172.17.0.1/16. */
