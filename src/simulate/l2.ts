@@ -47,8 +47,12 @@ export function devXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexthop
     case "dummy":
       net.step("drop", nsId, `${dev.name} is a dummy device: packets sent to it are discarded`, { dev: dev.name });
       return;
-    default:
-      resolve(net, nsId, dev, nexthop, skb.id, (mac) => l2Xmit(net, nsId, dev, { src: dev.mac!, dst: mac, payload: skb.ip }, skb));
+    default: {
+      // Most packets find their neighbour known: only a miss needs a callback to wait with.
+      const known = net.state(nsId).neighbour(dev.name, nexthop);
+      if (known) l2Xmit(net, nsId, dev, { src: dev.mac!, dst: known.mac, payload: skb.ip }, skb);
+      else resolve(net, nsId, dev, nexthop, skb.id, (mac) => l2Xmit(net, nsId, dev, { src: dev.mac!, dst: mac, payload: skb.ip }, skb));
+    }
   }
 }
 

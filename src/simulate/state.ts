@@ -4,7 +4,7 @@
 // mutated; a simulation starts from it with cold caches, as after a reboot.
 
 import type { Ip4, Mac } from "../model/addr.js";
-import type { Netns } from "../model/kernel.js";
+import type { Neigh, Netns } from "../model/kernel.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Conn, ConntrackTable, type Direction } from "./conntrack.js";
 import type { Event } from "./event-queue.js";
@@ -52,6 +52,15 @@ export interface RecentEntry {
   last: number;
 }
 
+/** A programmed entry as the neighbour table reads it, made once per entry (every VXLAN packet asks). */
+const programmedEntries = new WeakMap<Neigh, NeighbourEntry>();
+
+function programmed(fixed: Neigh): NeighbourEntry {
+  let entry = programmedEntries.get(fixed);
+  if (!entry) programmedEntries.set(fixed, (entry = Object.freeze({ mac: fixed.lladdr!, state: fixed.state === "REACHABLE" ? "REACHABLE" : "PERMANENT" })));
+  return entry;
+}
+
 export class NsState {
   readonly conntrack = new ConntrackTable();
   /** Neighbours learned from ARP: dev → ip → entry. */
@@ -93,7 +102,7 @@ export class NsState {
   /** The static (programmed) entry first, then what ARP taught us. */
   neighbour(dev: string, ip: Ip4): NeighbourEntry | undefined {
     const fixed = staticNeighbour(this.netns.neigh, dev, ip);
-    if (fixed && (fixed.state === "PERMANENT" || fixed.state === "NOARP" || fixed.state === "REACHABLE")) return { mac: fixed.lladdr!, state: fixed.state === "REACHABLE" ? "REACHABLE" : "PERMANENT" };
+    if (fixed && (fixed.state === "PERMANENT" || fixed.state === "NOARP" || fixed.state === "REACHABLE")) return programmed(fixed);
     return this.neigh.get(dev)?.get(ip);
   }
 
