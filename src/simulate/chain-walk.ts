@@ -66,7 +66,7 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
       skip = chainIndex(chain.rules);
       continue;
     }
-    const { rule, tests, target } = code[index]!;
+    const { rule, tests, target } = code[index] ?? (code[index] = new RuleCode(chain.rules[index]!));
     const number = ++index;
     if (!passes(tests, c)) continue;
     if (!target) continue; // a rule without a target only counts packets
@@ -146,13 +146,17 @@ class RuleCode {
   }
 }
 
-const codes = new WeakMap<readonly Rule[], RuleCode[]>();
+const codes = new WeakMap<readonly Rule[], (RuleCode | undefined)[]>();
 
-/** A chain's rules as the walk runs them, made on its first walk. */
-function codeOf(rules: readonly Rule[]): RuleCode[] {
+/**
+ * A chain's rules as the walk runs them, each made when a packet first reaches it: a long chain's
+ * index skips most of its rules (KUBE-SERVICES at the Kubernetes limits has 10,000), and making
+ * them all held megabytes no packet needed.
+ */
+function codeOf(rules: readonly Rule[]): (RuleCode | undefined)[] {
   let code = codes.get(rules);
-  // A chain is not changed once built; a different length means it was (restore text being read), so make it again.
-  if (!code || code.length !== rules.length) codes.set(rules, (code = rules.map((r) => new RuleCode(r))));
+  // A chain is not changed once built; a different length means it was (restore text being read), so start again.
+  if (!code || code.length !== rules.length) codes.set(rules, (code = new Array<RuleCode | undefined>(rules.length)));
   return code;
 }
 
