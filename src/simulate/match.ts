@@ -203,7 +203,10 @@ function physdevTest(m: Extract<Match, { m: "physdev" }>): Test {
   if (isBridged) tests.push((c) => (c.physIn !== undefined || c.physOut !== undefined) !== isBridged.neg);
   if (m.physIn) tests.push(ifaceTest(m.physIn, "physIn"));
   if (m.physOut) tests.push(ifaceTest(m.physOut, "physOut"));
-  return (c) => tests.every((t) => t(c));
+  return (c) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i]!(c)) return false;
+    return true;
+  };
 }
 
 const ADDRESS_TYPES = ["LOCAL", "UNICAST", "BROADCAST", "MULTICAST"];
