@@ -7,7 +7,7 @@ import type { Ip4 } from "../model/addr.js";
 import type { Cluster, Node, Pod } from "../model/cluster.js";
 import { minorOf } from "./kube-proxy/features.js";
 import { containerId, podUid } from "./naming.js";
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.js";
 
 export interface RuntimeContainer {
   /** 64 hex digits; `docker ps` shows the first 12. */
@@ -46,7 +46,7 @@ export function pauseImage(cluster: Cluster): string {
 }
 
 function hex(text: string, chars: number): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, chars);
+  return sha256Hex(text).slice(0, chars);
 }
 
 /**

@@ -3,20 +3,16 @@
 // to, so a node's state never depends on which other nodes were compiled, and
 // the same description always gives the same values.
 
-import { createHash } from "node:crypto";
 import type { Cluster, Node, Pod, Service, ServicePort } from "../model/cluster.js";
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
-}
+import { sha256, sha256Hex } from "./sha256.js";
 
 function hex(text: string, chars: number): string {
-  return digest(text).toString("hex").slice(0, chars);
+  return sha256Hex(text).slice(0, chars);
 }
 
 /** A random-looking unicast, locally administered MAC (first octet x2/x6/xA/xE), as the kernel picks. */
 export function randomMac(seed: string): string {
-  const b = digest(seed);
+  const b = sha256(seed);
   const first = (b[0]! & 0xfc) | 0x02;
   return [first, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!].map((x) => x.toString(16).padStart(2, "0")).join(":");
 }
@@ -55,7 +51,7 @@ export function bridgeMac(cluster: Cluster, node: Node, bridge: string): string 
 
 /** 64-hex container ID; `container` is a container name or "POD" for the pause (sandbox) container. */
 export function containerId(cluster: Cluster, pod: Pod, container: string): string {
-  return createHash("sha256").update(`container/${cluster.name}/${podKey(pod)}/${container}`).digest("hex");
+  return sha256Hex(`container/${cluster.name}/${podKey(pod)}/${container}`);
 }
 
 /** A pod UID: the apiserver's random (version 4) UUID. */
@@ -87,7 +83,7 @@ export function proxyPorts(cluster: Cluster, node: Node): Map<ServicePort, numbe
     }
   }
   for (const [svc, port] of pending) {
-    const b = digest(`proxy-port/${cluster.name}/${node.name}/${svc.namespace}/${svc.name}/${port.port}/${port.protocol}`);
+    const b = sha256(`proxy-port/${cluster.name}/${node.name}/${svc.namespace}/${svc.name}/${port.port}/${port.protocol}`);
     let p = 32768 + (b.readUInt32BE(0) % (60999 - 32768 + 1));
     while (used.has(p)) p = p === 60999 ? 32768 : p + 1;
     used.add(p);

@@ -3,17 +3,10 @@
 // The scheme is unchanged since v1.1 (pkg/proxy/iptables servicePortChainName,
 // servicePortEndpointChainName); see reference kube-proxy.md §4.
 
-import crypto from "node:crypto";
+import { sha256Hex } from "../sha256.js";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const CODES = Array.from(BASE32, (c) => c.charCodeAt(0));
-
-/**
- * One-shot sha256 as hex (crypto.hash, Node ≥ 20.12): an L cluster names 160,000
- * chains, and a Hash object per name costs more than the hashing itself.
- */
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === "function" ? (text) => crypto.hash("sha256", text, "hex") : (text) => crypto.createHash("sha256").update(text).digest("hex");
 
 /** Base32 of the first 10 bytes of sha256 = exactly 16 characters, no padding. */
 export function hash16(text: string): string {
