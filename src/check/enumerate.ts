@@ -130,11 +130,12 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     script = next(run.made, 0, run.dnsChoices);
   }
   // 2. Behind one representative per kind of lookup outcome, every connection choice.
-  const groups: { rep: Run; members: Run[] }[] = [];
+  const groups: { rep: Run; key: string; members: Run[] }[] = [];
   for (const run of lookups) {
-    const group = groups.find((g) => judgedKey(g.rep.observed) === judgedKey(run.observed) && g.rep.result.resolved?.name === run.result.resolved?.name);
+    const key = judgedKey(run.observed);
+    const group = groups.find((g) => g.key === key && g.rep.result.resolved?.name === run.result.resolved?.name);
     if (group) group.members.push(run);
-    else groups.push({ rep: run, members: [run] });
+    else groups.push({ rep: run, key, members: [run] });
   }
   for (const { rep, members } of groups) {
     const connections: Run[] = [rep];
@@ -192,33 +193,35 @@ function lookedUp(world: World, input: FlowInput, seed: number, choices: readonl
  * cost half a megabyte each, and the garbage collector's time with it.
  */
 function withoutRecord(summary: FlowSummary, again: () => FlowResult): FlowResult {
-  let full: FlowResult | undefined;
-  const result: FlowResult = {
-    ...summary,
-    get packets() {
-      return (full ??= again()).packets;
-    },
-    get steps() {
-      return (full ??= again()).steps;
-    },
-    get client() {
-      return (full ??= again()).client;
-    },
-  };
-  forgetters.set(result, () => {
-    full = undefined;
-  });
+  // The getters are on a shared prototype: defining them on each result made every run's object slowly.
+  const result = Object.assign(Object.create(RECORDED) as FlowResult, summary);
+  records.set(result, { again, full: undefined });
   return result;
 }
 
-const forgetters = new WeakMap<FlowResult, () => void>();
+/** How each result of withoutRecord gets its record back, and the record while a report reads it. */
+const records = new WeakMap<FlowResult, { again: () => FlowResult; full: FlowResult | undefined }>();
+
+function recordOf(result: FlowResult): FlowResult {
+  const r = records.get(result)!;
+  return (r.full ??= r.again());
+}
+
+const RECORDED = Object.freeze(
+  Object.create(Object.prototype, {
+    packets: { get(this: FlowResult) { return recordOf(this).packets; } },
+    steps: { get(this: FlowResult) { return recordOf(this).steps; } },
+    client: { get(this: FlowResult) { return recordOf(this).client; } },
+  }),
+);
 
 /**
  * Drops the captures and steps a report made a run simulate again; reading them later simulates
  * it once more. A report written piece by piece (check -o json) keeps one check's at a time.
  */
 export function forgetRecord(result: FlowResult): void {
-  forgetters.get(result)?.();
+  const r = records.get(result);
+  if (r) r.full = undefined;
 }
 
 function summaryOf(result: FlowResult): FlowSummary {
