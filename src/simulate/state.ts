@@ -90,10 +90,14 @@ export class NsState {
     let byDev = this.neigh.get(dev);
     if (!byDev) this.neigh.set(dev, (byDev = new Map()));
     const known = byDev.get(ip);
-    if (known?.state !== "PERMANENT" && !(state === "STALE" && known?.state === "REACHABLE" && known.mac === mac)) byDev.set(ip, { mac, state });
-    const queued = this.pending.get(`${dev}/${ip}`);
+    const unchanged = known?.mac === mac && (known.state === state || (state === "STALE" && known.state === "REACHABLE"));
+    if (known?.state !== "PERMANENT" && !unchanged) byDev.set(ip, { mac, state });
+    // Most learning (every ARP request heard) releases nothing: no key is made then.
+    if (this.pending.size === 0) return;
+    const key = `${dev}/${ip}`;
+    const queued = this.pending.get(key);
     if (!queued) return;
-    this.pending.delete(`${dev}/${ip}`);
+    this.pending.delete(key);
     // Learned neighbours are never forgotten here, so the next try finds nothing to ask for.
     if (queued.retry) queued.retry.inert = true;
     for (const send of queued.waiting) send(mac);
