@@ -193,7 +193,7 @@ function lookedUp(world: World, input: FlowInput, seed: number, choices: readonl
  * cost half a megabyte each, and the garbage collector's time with it.
  */
 function withoutRecord(summary: FlowSummary, again: () => FlowResult): FlowResult {
-  // The getters are on a shared prototype: defining them on each result made every run's object slowly.
+  // The getters live on a shared prototype: defining them on each result made building it slow.
   const result = Object.assign(Object.create(RECORDED) as FlowResult, summary);
   records.set(result, { again, full: undefined });
   return result;
