@@ -51,21 +51,19 @@ export function devXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexthop
       // Most packets find their neighbour known: only a miss needs a callback to wait with.
       const known = net.state(nsId).neighbour(dev.name, nexthop);
       if (known) l2Xmit(net, nsId, dev, { src: dev.mac!, dst: known.mac, payload: skb.ip }, skb);
-      else resolve(net, nsId, dev, nexthop, skb.id, (mac) => l2Xmit(net, nsId, dev, { src: dev.mac!, dst: mac, payload: skb.ip }, skb));
+      else awaitNeighbour(net, nsId, dev, nexthop, skb.id, (mac) => l2Xmit(net, nsId, dev, { src: dev.mac!, dst: mac, payload: skb.ip }, skb));
     }
   }
 }
 
 const ARP_TRIES = 3;
 
-/** Neighbour lookup; on a miss the packet waits while ARP asks (3 tries, 1 s apart), as the kernel's arp_queue does. */
-function resolve(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: number, send: (mac: Mac) => void): void {
+/**
+ * A neighbour miss (callers look the neighbour up first): the packet waits while ARP asks (3 tries,
+ * 1 s apart), as the kernel's arp_queue does, and `send` runs with the answer.
+ */
+function awaitNeighbour(net: Network, nsId: string, dev: Link, nexthop: Ip4, packet: number, send: (mac: Mac) => void): void {
   const st = net.state(nsId);
-  const known = st.neighbour(dev.name, nexthop);
-  if (known) {
-    send(known.mac);
-    return;
-  }
   const key = `${dev.name}/${nexthop}`;
   const already = st.pending.get(key);
   if (already) {
@@ -289,7 +287,7 @@ function bridgedDnat(net: Network, nsId: string, br: Link, port: Link, frame: Et
   };
   // A STALE entry is used as it is (and probed later); with none, ARP first.
   if (known) viaBridgeDevice(known.mac);
-  else resolve(net, nsId, br, route.nexthop, skb.id, viaBridgeDevice);
+  else awaitNeighbour(net, nsId, br, route.nexthop, skb.id, viaBridgeDevice);
   return true;
 }
 
