@@ -97,10 +97,8 @@ export function walkChain(table: Table, builtin: string, c: WalkContext, start =
           const policy = start.policy ?? "ACCEPT";
           return policy === "DROP" ? { verdict: "DROP", policy: true, by: hitOf(table, chain, number, rule) } : ACCEPT_BY_POLICY;
         }
-        index = stack.pop() as number;
-        chain = stack.pop() as Chain;
-        code = codeOf(chain.rules);
-        skip = chainIndex(chain.rules);
+        // As if the chain had run out: the next turn goes back to where it was entered.
+        index = code.length;
         continue;
       }
       case "ACCEPT":
