@@ -6,8 +6,7 @@
 import type { Ip4 } from "../model/addr.js";
 import type { Cluster, Node, Pod } from "../model/cluster.js";
 import { minorOf } from "./kube-proxy/features.js";
-import { containerId, podUid } from "./naming.js";
-import { sha256Hex } from "./sha256.js";
+import { containerId, hashHex, podUid } from "./naming.js";
 
 export interface RuntimeContainer {
   /** 64 hex digits; `docker ps` shows the first 12. */
@@ -45,10 +44,6 @@ export function pauseImage(cluster: Cluster): string {
   return "k8s.gcr.io/pause:3.6";
 }
 
-function hex(text: string, chars: number): string {
-  return sha256Hex(text).slice(0, chars);
-}
-
 /**
  * kubelet's docker container names: before CRI (≤1.5)
  * `k8s_<container>.<hash>_<pod>_<namespace>_<uid>_<random>`, with dockershim
@@ -58,7 +53,7 @@ function dockerName(cluster: Cluster, pod: Pod, container: string): string {
   const uid = podUid(cluster, pod);
   if (minorOf(cluster.kubeProxy.version) <= 5) {
     const key = `${cluster.name}/${pod.namespace}/${pod.name}/${container}`;
-    return `k8s_${container}.${hex(`spec-hash/${key}`, 8).replace(/^0+/, "")}_${pod.name}_${pod.namespace}_${uid}_${hex(`random/${key}`, 8)}`;
+    return `k8s_${container}.${hashHex(`spec-hash/${key}`, 8).replace(/^0+/, "")}_${pod.name}_${pod.namespace}_${uid}_${hashHex(`random/${key}`, 8)}`;
   }
   return `k8s_${container}_${pod.name}_${pod.namespace}_${uid}_0`;
 }

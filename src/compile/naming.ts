@@ -6,7 +6,8 @@
 import type { Cluster, Node, Pod, Service, ServicePort } from "../model/cluster.js";
 import { sha256, sha256Hex } from "./sha256.js";
 
-function hex(text: string, chars: number): string {
+/** The first `chars` hex digits of sha256(text): a random-looking id derived from what it names. */
+export function hashHex(text: string, chars: number): string {
   return sha256Hex(text).slice(0, chars);
 }
 
@@ -30,7 +31,7 @@ export function podKey(pod: Pod): string {
 /** Host side of a pod's veth: CNI bridge uses `veth` + 8 hex, docker `veth` + 7 hex. */
 export function vethName(cluster: Cluster, pod: Pod): string {
   const chars = cluster.network.bridge === "docker0" ? 7 : 8;
-  return "veth" + hex(`veth/${cluster.name}/${podKey(pod)}`, chars);
+  return "veth" + hashHex(`veth/${cluster.name}/${podKey(pod)}`, chars);
 }
 
 export function podMac(cluster: Cluster, pod: Pod): string {
@@ -46,7 +47,7 @@ export function vtepMac(cluster: Cluster, node: Node): string {
 }
 
 export function bridgeMac(cluster: Cluster, node: Node, bridge: string): string {
-  return bridge === "docker0" ? "02:42:" + hex(`docker0/${cluster.name}/${node.name}`, 8).match(/../g)!.join(":") : randomMac(`${bridge}/${cluster.name}/${node.name}`);
+  return bridge === "docker0" ? "02:42:" + hashHex(`docker0/${cluster.name}/${node.name}`, 8).match(/../g)!.join(":") : randomMac(`${bridge}/${cluster.name}/${node.name}`);
 }
 
 /** 64-hex container ID; `container` is a container name or "POD" for the pause (sandbox) container. */
@@ -56,7 +57,7 @@ export function containerId(cluster: Cluster, pod: Pod, container: string): stri
 
 /** A pod UID: the apiserver's random (version 4) UUID. */
 export function podUid(cluster: Cluster, pod: Pod): string {
-  return uuid4(hex(`uid/${cluster.name}/${podKey(pod)}`, 32));
+  return uuid4(hashHex(`uid/${cluster.name}/${podKey(pod)}`, 32));
 }
 
 /** 32 hex digits as an RFC 4122 version 4 UUID (version nibble 4, variant 8–b). */

@@ -3,9 +3,9 @@
 // moves the user into the container (the pod's network namespace); with any
 // other command it runs that command there and comes back.
 
-import { createHash } from "node:crypto";
 import { containerId as runtimeId, podUid, uuid4 } from "../compile/naming.js";
 import { dockerIsRuntime } from "../compile/containers.js";
+import { sha256, sha256Hex } from "../compile/sha256.js";
 import { minorOf } from "../compile/kube-proxy/features.js";
 import type { Cluster, Node, Pod, Service } from "../model/cluster.js";
 import { describePod, describeService } from "../render/kubectl-describe.js";
@@ -39,11 +39,11 @@ export function objectIds(cluster: Cluster): ObjectIds & { tokenSuffix(pod: Pod)
     uid: (kind, ns, name) => {
       const pod = kind === "Pod" ? cluster.pods.find((p) => p.namespace === ns && p.name === name) : undefined;
       if (pod) return podUid(cluster, pod);
-      return uuid4(createHash("sha256").update(`uid/${cluster.name}/${kind}/${ns}/${name}`).digest("hex"));
+      return uuid4(sha256Hex(`uid/${cluster.name}/${kind}/${ns}/${name}`));
     },
     tokenSuffix: (pod) => {
       const alphabet = "bcdfghjklmnpqrstvwxz2456789";
-      const h = createHash("sha256").update(`token/${cluster.name}/${pod.namespace}`).digest();
+      const h = sha256(`token/${cluster.name}/${pod.namespace}`);
       return [...h.subarray(0, 5)].map((b) => alphabet[b % alphabet.length]).join("");
     },
   };
