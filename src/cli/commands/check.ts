@@ -30,8 +30,6 @@ export interface CheckOptions {
 
 const FORMATS = ["text", "json", "junit", "tap"] as const;
 
-
-
 export async function checkCommand(ctx: Context, names: string[], opts: CheckOptions): Promise<void> {
   if (!(FORMATS as readonly string[]).includes(opts.output)) throw usage(`-o ${opts.output}: the output must be ${FORMATS.join(", ")}`);
   if (!/^\d+$/.test(opts.seed)) throw usage(`--seed ${opts.seed}: the seed must be a whole number`);

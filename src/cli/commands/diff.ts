@@ -31,8 +31,6 @@ interface FlowSpec {
   protocol?: "tcp" | "udp" | "icmp";
 }
 
-
-
 export function diffCommand(ctx: Context, oldFile: string, newFile: string, opts: DiffOptions): void {
   if (opts.flows !== undefined && opts.all) throw usage("--flows and --all both say which flows to compare; give one");
   if (!["text", "json"].includes(opts.output)) throw usage(`-o ${opts.output}: the output must be text or json`);

@@ -24,8 +24,6 @@ export interface ReachOptions {
   maxPaths: string;
 }
 
-
-
 function selectors(flag: string, texts: string[], kind: PlaceKind, fallback: string): Selector[] {
   return (texts.length ? texts : [fallback]).map((t) => {
     try {
