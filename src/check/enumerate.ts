@@ -10,10 +10,19 @@
 // checked, not trusted: a DNS choice whose run differs from its group's
 // representative in anything a check judges (verdict, server, source seen,
 // capture points) gets all its connection choices simulated too.
+//
+// Most DNS choices' own runs repeat the first run's connection exactly: the
+// replica that answered leaves state the connection never looks at. Such a
+// run's connection is taken from the first run's instead of simulated, when
+// that is provable: the network, where its lookup answered, agrees with the
+// first run's there in the clock, packet counter, generator and schedule, and
+// at every key of runtime state the first run's connection read
+// (FlowSimulation.continuesAs, simulate/reads.ts).
 
 import type { World } from "../model/kernel.js";
 import { type FlowInput, type FlowResult, FlowSimulation, runFlow, seededNetwork } from "../simulate/flow.js";
 import type { Chooser } from "../simulate/network.js";
+import { ReadLog } from "../simulate/reads.js";
 import { type Observation, observe } from "./judge.js";
 
 interface Made {
@@ -91,11 +100,21 @@ function judgedKey(o: Observation): string {
   return JSON.stringify([o.verdict, o.server ?? null, o.sourceSeen ?? null, o.clientSource ?? null, [...o.points].sort()]);
 }
 
-export function enumeratePaths(world: World, input: FlowInput, seed: number, limit: number): Enumeration {
+export interface EnumerateOptions {
+  /**
+   * Take a DNS choice's connection from the first run's when it provably goes
+   * the same way (see FlowSimulation.continuesAs) instead of simulating it
+   * [true]; tests compare with false.
+   */
+  reuse?: boolean;
+}
+
+export function enumeratePaths(world: World, input: FlowInput, seed: number, limit: number, options: EnumerateOptions = {}): Enumeration {
   const runs: Run[] = [];
   let truncated = false;
-  // The first run's lookup, kept where it answered: the connection choices behind it fork from there.
-  let firstLookup: LookedUp | undefined;
+  // The first run's lookup, kept where it answered: the connection choices behind it fork from there,
+  // and the other DNS choices' connections may be the same as its own (`reads`: what that one read).
+  let firstLookup: (LookedUp & { reads: ReadLog | undefined }) | undefined;
   const simulate = (script: readonly boolean[], after?: LookedUp): Run | undefined => {
     if (runs.length >= limit) {
       truncated = true;
@@ -106,21 +125,40 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     const forked = behind && after.flow.fork(behind);
     const chooser = forked ? behind : new RecordingChooser(script);
     const flow = forked || judgedFlow(world, input, seed, chooser);
+    let reads: ReadLog | undefined;
     if (runs.length === 0 && flow.lookUp()) {
       const kept = flow.fork(new RecordingChooser([]));
-      if (kept) firstLookup = { flow: kept, made: [...chooser.made] };
+      if (kept) {
+        reads = options.reuse === false ? undefined : new ReadLog();
+        flow.net.watch(reads);
+        firstLookup = { flow: kept, made: [...chooser.made], reads };
+      }
+    } else if (!after && firstLookup?.reads && flow.lookUp() && script.length <= chooser.made.length && flow.continuesAs(firstLookup.flow, firstLookup.reads)) {
+      const run = repeating(runs[0]!, firstLookup.made.length, chooser.made, flow.resolved);
+      runs.push(run);
+      return run;
     }
     // Judged by its observation; the steps come back with the records when a report prints them.
     const result = flow.complete();
-    const request = result.keyPackets.request ?? Infinity;
-    const dns = chooser.made.findIndex((m) => m.packet >= request);
+    if (reads) flow.net.watch(undefined);
     const observed = observe(result);
-    const replay = chooser.made.map((m) => m.choice);
-    const summary = summaryOf(result);
-    const run: Run = { result: withoutRecord(summary, () => rerun(world, input, seed, replay, observed)), summary, observed, made: chooser.made, dnsChoices: dns < 0 ? chooser.made.length : dns, paths: 0, probability: 0 };
+    const run = recorded(chooser.made, summaryOf(result), observed);
     runs.push(run);
     return run;
   };
+  /** A run judged by `observed`; its record is simulated again from its choices when read. */
+  const recorded = (made: Made[], summary: FlowSummary, observed: Observation): Run => {
+    const request = summary.keyPackets.request ?? Infinity;
+    const dns = made.findIndex((m) => m.packet >= request);
+    const replay = made.map((m) => m.choice);
+    return { result: withoutRecord(summary, () => rerun(world, input, seed, replay, observed)), summary, observed, made, dnsChoices: dns < 0 ? made.length : dns, paths: 0, probability: 0 };
+  };
+  /**
+   * A DNS choice whose connection goes exactly as the first run's did: its own lookup's choices and
+   * answer, then the first run's connection (its choices, verdict, server, times and packet numbers).
+   */
+  const repeating = (first: Run, firstLookupChoices: number, lookupMade: readonly Made[], resolved: FlowResult["resolved"]): Run =>
+    recorded([...lookupMade, ...first.made.slice(firstLookupChoices)], { ...first.summary, ...(resolved ? { resolved } : {}) }, first.observed);
   // 1. Every DNS choice, the connection at its first choice.
   const lookups: Run[] = [];
   for (let script: boolean[] | undefined = []; script; ) {

@@ -10,6 +10,7 @@
 
 import { formatIp4, type Ip4 } from "../model/addr.js";
 import type { Sysctls } from "../model/kernel.js";
+import type { ReadLog } from "./reads.js";
 
 export interface Tuple {
   proto: "tcp" | "udp" | "icmp";
@@ -205,6 +206,23 @@ export class ConntrackTable {
   private readonly byTuple = new TupleHash();
   readonly conns: Conn[] = [];
   private nextId = 1;
+  /** Where lookups are logged while a continuation is watched, and this table's namespace (see reads.ts). */
+  private log: ReadLog | undefined;
+  private netns = "";
+
+  watch(log: ReadLog | undefined, netns: string): void {
+    this.log = log;
+    this.netns = netns;
+  }
+
+  /** The entry a tuple finds, as it is (no expiry), and the id the next connection gets: what reads.ts compares. */
+  peek(t: Tuple): { conn: Conn; dir: Direction } | undefined {
+    return this.byTuple.get(t);
+  }
+
+  get nextIdPeek(): number {
+    return this.nextId;
+  }
 
   /** Takes a copy of `other`'s entries (Conn objects change in place, so each is copied once). */
   copyFrom(other: ConntrackTable): void {
@@ -221,6 +239,7 @@ export class ConntrackTable {
 
   /** The live entry for a tuple; an expired one is removed first (the GC worker would have). */
   lookup(t: Tuple, now = 0): { conn: Conn; dir: Direction } | undefined {
+    this.log?.conntrack(this.netns, t);
     const found = this.byTuple.get(t);
     if (found && found.conn.expires > 0 && found.conn.expires <= now) {
       this.remove(found.conn);
@@ -231,6 +250,7 @@ export class ConntrackTable {
 
   /** A new, unconfirmed connection for a packet no entry matches. */
   create(t: Tuple): Conn {
+    this.log?.conntrackId(this.netns);
     return { id: this.nextId++, orig: t, reply: invert(t), seenReply: false, assured: false, dnatDone: false, snatDone: false, dstNat: false, srcNat: false, confirmed: false, mark: 0, tcpState: "NONE", expires: 0 };
   }
 
@@ -252,6 +272,7 @@ export class ConntrackTable {
 
   /** Is a tuple already used as some connection's reply (NAT must pick a unique source)? */
   replyInUse(t: Tuple): boolean {
+    this.log?.conntrack(this.netns, t);
     return this.byTuple.get(t) !== undefined;
   }
 

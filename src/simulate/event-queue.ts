@@ -70,6 +70,19 @@ export class EventQueue {
   }
 
   /**
+   * The same schedule as `other`'s, and nothing pending but inert events and
+   * event `owned` (the caller's): the same times, numbers and packets.
+   */
+  sameAs(other: EventQueue, owned: number): boolean {
+    if (this.seq !== other.seq || this.heap.length !== other.heap.length) return false;
+    const theirs = new Map(other.heap.map((e) => [e.seq, e]));
+    return this.heap.every((e) => {
+      const o = theirs.get(e.seq);
+      return o !== undefined && o.time === e.time && o.packet === e.packet && o.inert === e.inert && (e.inert || e.seq === owned);
+    });
+  }
+
+  /**
    * The same schedule for a forked network, or undefined when some event's
    * closure belongs to this one: only inert events (copied as no-ops) and
    * those `replace` gives new work for can be carried over.

@@ -17,6 +17,7 @@ import { serverFor } from "./apps/servers.js";
 import { classifySilence, type FlowRun, startPing, startTcp, startUdp } from "./clients.js";
 import type { Event } from "./event-queue.js";
 import { type Chooser, Network, SeededChooser } from "./network.js";
+import type { ReadLog } from "./reads.js";
 import { SeededRandom } from "./rng.js";
 import { sourceAddress } from "./routing.js";
 import type { Sightings } from "./sightings.js";
@@ -260,6 +261,29 @@ export class FlowSimulation {
     // The copy can be forked in turn: its own event opens its connection.
     copy.connect = { event: net.pending(connect.event.seq)!, dst: connect.dst };
     return copy;
+  }
+
+  /** What the lookup answered (a flow stopped by `lookUp` has it). */
+  get resolved(): FlowResult["resolved"] {
+    return this.outcome.resolved;
+  }
+
+  /**
+   * Whether this flow, stopped by `lookUp`, would go on exactly as `other`
+   * (stopped there too, then completed while `reads` logged its reads) went
+   * on: the same connection to open, the same client and records so far, the
+   * same moment (Network.sameMomentAs) and the same runtime state wherever
+   * `other` looked. Then the rest of this flow need not be simulated.
+   */
+  continuesAs(other: FlowSimulation, reads: ReadLog): boolean {
+    const mine = this.connect;
+    const theirs = other.connect;
+    if (!mine || !theirs || this.begun || this.outcome.verdict !== undefined) return false;
+    if (mine.dst !== theirs.dst || mine.event.seq !== theirs.event.seq || this.input !== other.input) return false;
+    const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
+    if (!same(this.options, other.options) || !same(this.startAt, other.startAt) || !same(this.client, other.client) || !same(this.run.keys, other.run.keys)) return false;
+    if (!same(this.run.steps(), other.run.steps()) || !same(this.net.accepted.slice(this.startAt.accepted), other.net.accepted.slice(other.startAt.accepted))) return false;
+    return this.net.sameMomentAs(other.net, mine.event.seq) && reads.agrees(this.net, other.net);
   }
 
   /**

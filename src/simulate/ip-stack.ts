@@ -161,6 +161,6 @@ export function sendIcmpError(net: Network, nsId: string, skb: Skb, code: number
   if (src === undefined) return;
   // icmp_send copies the bytes as they are: a locally sent segment still carries its partial checksum.
   const quoted = linuxQuote(encodeIp(net.withChecksums(skb)));
-  const icmp: Ipv4Packet = { kind: "ipv4", src, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++, tos: 0xc0, df: false, payload: { kind: "icmp", type: "dest-unreachable", code, quoted } };
+  const icmp: Ipv4Packet = { kind: "ipv4", src, dst: skb.ip.src, ttl: 64, id: net.state(nsId).nextIpId(), tos: 0xc0, df: false, payload: { kind: "icmp", type: "dest-unreachable", code, quoted } };
   ipOutput(net, nsId, icmp, { flowHash: 0, csumPartial: false });
 }

@@ -35,6 +35,7 @@ import { type Ipv4Packet, rebuildIp } from "../packet/ipv4.js";
 import { isIcmpError, quotedTuple, rewriteQuotedDestination } from "./icmp-related.js";
 import type { Network } from "./network.js";
 import { type RouteResult, routeLookup } from "./routing.js";
+import type { ReadLog } from "./reads.js";
 import type { NsState, Skb } from "./state.js";
 
 type Proto = "tcp" | "udp";
@@ -121,6 +122,9 @@ export function ipvsEnabled(ns: Netns): boolean {
   return servicesOf(ns).size > 0;
 }
 
+/** IPVS's tables by key: connections by client (in) and by real server (out), persistence templates. */
+export type IpvsTable = "in" | "out" | "template";
+
 const connKey = (proto: string, a: Ip4, aport: number, b: Ip4, bport: number): string => `${proto}/${a}:${aport}>${b}:${bport}`;
 
 /** A namespace's IPVS runtime: its connection table and each service's round-robin position. */
@@ -152,12 +156,35 @@ export class IpvsState {
     return copy;
   }
 
+  /** Where lookups are logged while a continuation is watched, and this state's namespace (see reads.ts). */
+  private log: ReadLog | undefined;
+  private netns = "";
+
+  watch(log: ReadLog | undefined, netns: string): void {
+    this.log = log;
+    this.netns = netns;
+  }
+
+  /** What one table holds at a key, as it is (no expiry): what reads.ts compares. */
+  peek(table: IpvsTable, key: string): IpvsConn | number | undefined {
+    return table === "in" ? this.incoming.get(key) : table === "out" ? this.outgoing.get(key) : this.templates.get(key);
+  }
+
+  /** Where rr stands for a service. */
+  lastPickedPeek(svc: IpvsService): number | undefined {
+    return this.lastPicked.get(svc);
+  }
+
   connIn(proto: Proto, src: Ip4, sport: number, dst: Ip4, dport: number, now: number): IpvsConn | undefined {
-    return this.alive(this.incoming.get(connKey(proto, src, sport, dst, dport)), now);
+    const key = connKey(proto, src, sport, dst, dport);
+    this.log?.ipvs(this.netns, "in", key);
+    return this.alive(this.incoming.get(key), now);
   }
 
   connOut(proto: Proto, src: Ip4, sport: number, dst: Ip4, dport: number, now: number): IpvsConn | undefined {
-    return this.alive(this.outgoing.get(connKey(proto, src, sport, dst, dport)), now);
+    const key = connKey(proto, src, sport, dst, dport);
+    this.log?.ipvs(this.netns, "out", key);
+    return this.alive(this.outgoing.get(key), now);
   }
 
   add(c: IpvsConn): void {
@@ -190,8 +217,10 @@ export class IpvsState {
     const usable = svc.dests.map((d, i) => (d.weight > 0 ? i : -1)).filter((i) => i >= 0);
     if (usable.length === 0) return undefined;
     const template = svc.persistent !== undefined ? `${client}/${svc.proto}/${svc.vip}:${svc.port}` : undefined;
+    if (template !== undefined) this.log?.ipvs(this.netns, "template", template);
     const known = template === undefined ? undefined : this.templates.get(template);
     if (known !== undefined && svc.dests[known]!.weight > 0) return known;
+    this.log?.ipvsScheduler(this.netns, svc);
     const last = this.lastPicked.get(svc);
     let pick: number;
     if (last === undefined) {
@@ -209,8 +238,17 @@ export class IpvsState {
   }
 }
 
+function sameEntries<K, V extends object | number>(a: Map<K, V>, b: Map<K, V>, same: (x: V, y: V) => boolean): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined || !same(v, w)) return false;
+  }
+  return true;
+}
+
 export function ipvsState(st: NsState): IpvsState {
-  return (st.ipvs ??= new IpvsState(servicesOf(st.netns)));
+  return st.ipvs ?? st.startIpvs(new IpvsState(servicesOf(st.netns)));
 }
 
 /** What ip_vs_in_hook decided for a packet. */
@@ -316,14 +354,16 @@ function updateConntrack(st: NsState, skb: Skb, conn: IpvsConn): void {
 
 /** ip_vs_out_hook: a real server's reply (or its ICMP error) leaves as if the virtual server sent it. */
 export function ipvsOut(net: Network, nsId: string, st: NsState, skb: Skb, hook: "INPUT" | "OUTPUT" | "FORWARD"): void {
-  if (skb.ipvsProperty || !st.ipvs) return;
+  if (skb.ipvsProperty) return;
+  // Before any packet met IPVS here the table is empty: nothing to translate (made now, so a watched run logs its lookups).
+  const ipvs = ipvsState(st);
   const ip = skb.ip;
   const p = ip.payload;
   if (isIcmpError(ip)) {
     // ip_vs_out_icmp: the quoted packet went client → real server; its tuple, read backwards, finds the connection.
     const q = quotedTuple(ip.payload.quoted);
     if (!q || q.proto === "icmp") return;
-    const conn = st.ipvs.connOut(q.proto, q.dst, q.dport, q.src, q.sport, net.now);
+    const conn = ipvs.connOut(q.proto, q.dst, q.dport, q.src, q.sport, net.now);
     if (!conn) return;
     skb.ip = { ...ip, src: conn.vaddr, payload: { ...ip.payload, quoted: rewriteQuotedDestination(ip.payload.quoted, conn.vaddr, conn.vport) } };
     skb.ipvsProperty = true;
@@ -331,7 +371,7 @@ export function ipvsOut(net: Network, nsId: string, st: NsState, skb: Skb, hook:
     return;
   }
   if (p.kind !== "tcp" && p.kind !== "udp") return;
-  const conn = st.ipvs.connOut(p.kind, ip.src, p.sport, ip.dst, p.dport, net.now);
+  const conn = ipvs.connOut(p.kind, ip.src, p.sport, ip.dst, p.dport, net.now);
   if (!conn) return;
   setState(conn, "out", p, net.now);
   // handle_response → the protocol's snat_handler: the source becomes the virtual server.

@@ -228,7 +228,7 @@ function bridgeInput(net: Network, nsId: string, br: Link, port: Link, frame: Et
     receiveUp(net, nsId, br, frame, skb);
     return;
   }
-  const out = frame.dst === BROADCAST ? undefined : st.fdb.get(br.name)?.get(frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
+  const out = frame.dst === BROADCAST ? undefined : st.fdbPort(br.name, frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
   if (out === undefined) {
     flood(net, nsId, br, port, frame, skb);
     return;
@@ -264,7 +264,7 @@ function bridgedDnat(net: Network, nsId: string, br: Link, port: Link, frame: Et
   // Only a confirmed entry's cached header is used in place (NUD_CONNECTED && hh_len); otherwise neigh->output.
   if (known && known.state !== "STALE") {
     const bridged = { ...frame, dst: known.mac };
-    const out = net.state(nsId).fdb.get(br.name)?.get(known.mac) ?? staticFdbPort(net, nsId, br, known.mac);
+    const out = net.state(nsId).fdbPort(br.name, known.mac) ?? staticFdbPort(net, nsId, br, known.mac);
     if (out === undefined) {
       flood(net, nsId, br, port, bridged, skb);
       return true;
@@ -274,7 +274,7 @@ function bridgedDnat(net: Network, nsId: string, br: Link, port: Link, frame: Et
     return true;
   }
   const viaBridgeDevice = (mac: Mac): void => {
-    const out = net.state(nsId).fdb.get(br.name)?.get(mac) ?? staticFdbPort(net, nsId, br, mac);
+    const out = net.state(nsId).fdbPort(br.name, mac) ?? staticFdbPort(net, nsId, br, mac);
     // Sent through the bridge device with its own address, then re-bridged with the sender's restored (neigh_hh_bridge).
     net.captureFrame(nsId, br.name, "out", { src: br.mac!, dst: mac, payload: skb.ip }, skb.id, skb);
     const bridged = { ...frame, dst: mac };
@@ -351,7 +351,7 @@ function forwardToPort(net: Network, nsId: string, br: Link, from: Link, outName
 function bridgeTransmit(net: Network, nsId: string, br: Link, frame: EthernetFrame, skb: Skb | undefined): void {
   const st = net.state(nsId);
   net.advance(LATENCY.bridge);
-  const port = frame.dst === BROADCAST ? undefined : st.fdb.get(br.name)?.get(frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
+  const port = frame.dst === BROADCAST ? undefined : st.fdbPort(br.name, frame.dst) ?? staticFdbPort(net, nsId, br, frame.dst);
   if (port) {
     l2Xmit(net, nsId, linkOf(net, nsId, port), frame, skb);
     return;

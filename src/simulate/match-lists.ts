@@ -73,8 +73,7 @@ export function inSet(sets: readonly IpSet[], name: string, flags: readonly ("sr
 export function recent(net: Network, st: NsState, m: { op: string; name: string; seconds?: number; side: string }, ip: Ipv4Packet): boolean {
   const addr = m.side === "rdest" ? ip.dst : ip.src;
   const nowS = net.now / 1e6;
-  let list = st.recent.get(m.name);
-  if (!list) st.recent.set(m.name, (list = []));
+  const list = st.recentList(m.name);
   const entry = list.find((e) => e.addr === addr);
   if (m.op === "set") {
     if (entry) entry.last = nowS;

@@ -10,6 +10,7 @@ import type { Origin } from "../netfilter/rule.js";
 import { encodeFrame, type EthernetFrame } from "../packet/ethernet.js";
 import { encodeIp, type Ipv4Packet } from "../packet/ipv4.js";
 import { type Event, EventQueue } from "./event-queue.js";
+import type { ReadLog } from "./reads.js";
 import type { SeededRandom } from "./rng.js";
 import { localAddressDev } from "./routing.js";
 import { Sightings } from "./sightings.js";
@@ -94,11 +95,48 @@ export class Network {
   state(id: string): NsState {
     if (this.lastId === id && this.lastState) return this.lastState;
     let s = this.states.get(id);
-    if (!s) this.states.set(id, (s = new NsState(this.ns(id))));
+    if (!s) {
+      this.states.set(id, (s = new NsState(this.ns(id))));
+      if (this.log) s.watch(this.log);
+    }
     this.lastId = id;
     this.lastNs = s.netns;
     this.lastState = s;
     return s;
+  }
+
+  /** A namespace's runtime state if it has any yet, without making it (reads.ts). */
+  statePeek(id: string): NsState | undefined {
+    return this.states.get(id);
+  }
+
+  /** Where reads of the runtime state are logged, while a run is watched. */
+  private log: ReadLog | undefined;
+
+  /** Logs every read of runtime state to `log` from now on (undefined: stops); see reads.ts. */
+  watch(log: ReadLog | undefined): void {
+    this.log = log;
+    for (const st of this.states.values()) st.watch(log);
+  }
+
+  /**
+   * Whether this network is where `other` is, in everything but the runtime
+   * state ReadLog compares: the clock, packet counter, generator and
+   * schedule (nothing pending but inert events and event `owned`), no packet
+   * waiting for ARP and no socket with state of its own. A network that also
+   * agrees with `other` on what `other` read next continues exactly as it did.
+   */
+  sameMomentAs(other: Network, owned: number): boolean {
+    if (this.now !== other.now || this.nextPacket !== other.nextPacket || this.current !== other.current || this.narrating !== other.narrating) return false;
+    if (this.captures.length !== other.captures.length || !this.rng.sameAs(other.rng) || !this.queue.sameAs(other.queue, owned)) return false;
+    return this.isQuiet() && other.isQuiet();
+  }
+
+  /** No packet waits for ARP and every socket is stateless. */
+  private isQuiet(): boolean {
+    for (const st of this.states.values()) if (st.pending.size > 0) return false;
+    for (const list of this.sockets.values()) if (!list.every((s) => s.shareable)) return false;
+    return true;
   }
 
   /** Namespaces that saw traffic (for conntrack -L and friends). */
@@ -207,6 +245,11 @@ export class Network {
     this.captures.push(new Capture(this.now, this.points.of(netns, dev, "RAW"), direction, packet, ip, undefined, skb ? partialOf(skb) : 0, false));
   }
 
+  /** A namespace's sockets, without logging the read (reads.ts). */
+  socketsPeek(netns: string): readonly Socket[] {
+    return this.sockets.get(netns) ?? [];
+  }
+
   private readonly floodCopies = new WeakSet<EthernetFrame>();
 
   /** The frame as a bridge or switch floods it to a port (broadcast, unknown destination): its captures say so. */
@@ -222,6 +265,7 @@ export class Network {
   }
 
   socketsOf(netns: string): Socket[] {
+    this.log?.sockets(netns);
     let list = this.sockets.get(netns);
     if (!list) this.sockets.set(netns, (list = []));
     return list;

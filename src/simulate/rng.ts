@@ -34,6 +34,11 @@ export class SeededRandom {
     return copy;
   }
 
+  /** Whether `other` will draw the same sequence from here. */
+  sameAs(other: SeededRandom): boolean {
+    return this.state === other.state;
+  }
+
   /** A child generator for one purpose, so adding draws elsewhere does not shift its sequence. */
   fork(label: string): SeededRandom {
     let h = this.state ^ 0x811c9dc5;

@@ -36,6 +36,13 @@ export function setServerFactory(f: ListenerFactory): void {
   serverFactory = f;
 }
 
+/** The listener each server socket was started for: two networks' servers for one listener behave alike. */
+const startedFor = new WeakMap<Socket, Listener>();
+
+export function listenerOf(s: Socket): Listener | undefined {
+  return startedFor.get(s);
+}
+
 export function deliverToSocket(net: Network, nsId: string, dev: Link, skb: Skb): void {
   net.current = skb.id;
   const ip = skb.ip;
@@ -85,6 +92,7 @@ function findSocket(net: Network, nsId: string, proto: "tcp" | "udp", dst: Ip4, 
   const listener = ns.listeners.find(wanted);
   if (!listener || !serverFactory) return undefined;
   const sock = serverFactory(net, nsId, listener);
+  startedFor.set(sock, listener);
   list.push(sock);
   return sock;
 }
@@ -96,7 +104,7 @@ function deliverIcmp(net: Network, nsId: string, skb: Skb): void {
   if (p.type === "echo-request") {
     net.step("socket", nsId, `ICMP echo request for ${formatIp4(ip.dst)}: the kernel replies`);
     net.advance(LATENCY.stack);
-    const reply: Ipv4Packet = { kind: "ipv4", src: ip.dst, dst: ip.src, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: false, payload: { kind: "icmp", type: "echo-reply", id: p.id, seq: p.seq, data: p.data } };
+    const reply: Ipv4Packet = { kind: "ipv4", src: ip.dst, dst: ip.src, ttl: 64, id: net.state(nsId).nextIpId() & 0xffff, tos: 0, df: false, payload: { kind: "icmp", type: "echo-reply", id: p.id, seq: p.seq, data: p.data } };
     ipOutput(net, nsId, reply, { id: skb.id, flowHash: 0, csumPartial: false });
     return;
   }

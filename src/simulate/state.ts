@@ -10,6 +10,7 @@ import { type Conn, ConntrackTable, type Direction } from "./conntrack.js";
 import type { Event } from "./event-queue.js";
 import type { IpvsState } from "./ipvs.js";
 import type { CtState } from "./match.js";
+import type { ReadLog } from "./reads.js";
 import { staticNeighbour } from "./kernel-index.js";
 
 /** One packet as the kernel carries it (the skb): headers plus the metadata netfilter and devices read. */
@@ -68,17 +69,57 @@ export class NsState {
   /** Bridge FDB learned from traffic: bridge → mac → port. */
   readonly fdb = new Map<string, Map<Mac, string>>();
   readonly recent = new Map<string, RecentEntry[]>();
-  /** Per-destination IP id counters for packets without a socket (ICMP errors, RSTs use 0). */
-  ipIdNext = 1;
+  /** The IP id counter for packets without a socket of their own (ICMP errors, tunnel headers, servers' replies); RSTs use 0. */
+  private ipIdNext = 1;
   /** Packets waiting for an ARP answer, by `dev/ip` (the kernel's arp_queue). */
   readonly pending = new Map<string, PendingArp>();
   /** IPVS connections and scheduler positions, once a packet met an IPVS hook here. */
   ipvs?: IpvsState;
   /** Whether any netfilter table is loaded here (no tables: no hooks, no conntrack). */
   readonly hasNetfilter: boolean;
+  /** Where the reads of this state are logged, while a continuation is watched (see reads.ts). */
+  private log: ReadLog | undefined;
 
   constructor(readonly netns: Netns) {
     this.hasNetfilter = netns.tables().size > 0;
+  }
+
+  /** Logs every read of this state to `log` from now on (undefined: stops). */
+  watch(log: ReadLog | undefined): void {
+    this.log = log;
+    this.conntrack.watch(log, this.netns.id);
+    this.ipvs?.watch(log, this.netns.id);
+  }
+
+  /** The next IP id for a packet this namespace makes without a socket. */
+  nextIpId(): number {
+    this.log?.ipId(this.netns.id);
+    return this.ipIdNext++;
+  }
+
+  /** What the IP id counter stands at (reads.ts compares it). */
+  get ipIdPeek(): number {
+    return this.ipIdNext;
+  }
+
+  /** The port a bridge learned `mac` on. */
+  fdbPort(bridge: string, mac: Mac): string | undefined {
+    this.log?.fdb(this.netns.id, bridge, mac);
+    return this.fdb.get(bridge)?.get(mac);
+  }
+
+  /** The `-m recent` list `name`, made empty on first use. */
+  recentList(name: string): RecentEntry[] {
+    this.log?.recent(this.netns.id, name);
+    let list = this.recent.get(name);
+    if (!list) this.recent.set(name, (list = []));
+    return list;
+  }
+
+  /** The IPVS runtime from now on (ipvs.ts makes it when a packet first meets an IPVS hook). */
+  startIpvs(ipvs: IpvsState): IpvsState {
+    ipvs.watch(this.log, this.netns.id);
+    return (this.ipvs = ipvs);
   }
 
   /**
@@ -87,6 +128,7 @@ export class NsState {
    * asker's address (neigh_event_ns: STALE, unless already known better).
    */
   learnNeighbour(dev: string, ip: Ip4, mac: Mac, state: "REACHABLE" | "STALE" = "REACHABLE"): void {
+    this.log?.neighbour(this.netns.id, dev, ip);
     let byDev = this.neigh.get(dev);
     if (!byDev) this.neigh.set(dev, (byDev = new Map()));
     const known = byDev.get(ip);
@@ -107,6 +149,7 @@ export class NsState {
   neighbour(dev: string, ip: Ip4): NeighbourEntry | undefined {
     const fixed = staticNeighbour(this.netns.neigh, dev, ip);
     if (fixed && (fixed.state === "PERMANENT" || fixed.state === "NOARP" || fixed.state === "REACHABLE")) return programmed(fixed);
+    this.log?.neighbour(this.netns.id, dev, ip);
     return this.neigh.get(dev)?.get(ip);
   }
 
@@ -123,7 +166,7 @@ export class NsState {
     for (const [bridge, table] of this.fdb) copy.fdb.set(bridge, new Map(table));
     for (const [name, list] of this.recent) copy.recent.set(name, list.map((e) => ({ ...e })));
     copy.ipIdNext = this.ipIdNext;
-    if (this.ipvs) copy.ipvs = this.ipvs.fork();
+    if (this.ipvs) copy.startIpvs(this.ipvs.fork());
     return copy;
   }
 

@@ -50,7 +50,7 @@ export function vxlanXmit(net: Network, nsId: string, dev: Link, skb: Skb, nexth
   if (net.narrating) net.step("encap", nsId, `VXLAN encapsulation: VNI ${vx.vni}, ${formatIp4(vx.local)} → ${formatIp4(fdb.dst!)} udp/${vx.port} (FDB ${neighbour.mac} dst ${formatIp4(fdb.dst!)})`, { dev: dev.name });
   net.advance(LATENCY.tunnel);
   const outer: Ipv4Packet = {
-    kind: "ipv4", src: vx.local, dst: fdb.dst!, ttl: 64, id: st.ipIdNext++ & 0xffff, tos: 0, df: false,
+    kind: "ipv4", src: vx.local, dst: fdb.dst!, ttl: 64, id: st.nextIpId() & 0xffff, tos: 0, df: false,
     payload: { kind: "udp", sport: sourcePort(skb), dport: vx.port, payload: { kind: "vxlan", vni: vx.vni, frame: inner } },
   };
   // udp_set_csum with local checksum offload: the inner checksum stays partial and the NIC completes it with the outer one.
@@ -106,7 +106,7 @@ export function tunXmit(net: Network, nsId: string, dev: Link, skb: Skb): void {
   net.step("encap", nsId, `flanneld (udp backend) sends the packet in UDP ${FLANNEL_UDP_PORT} to ${formatIp4(remote)}`, { dev: dev.name });
   net.advance(LATENCY.tunnel * 3);
   const outer: Ipv4Packet = {
-    kind: "ipv4", src: local, dst: remote, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true,
+    kind: "ipv4", src: local, dst: remote, ttl: 64, id: net.state(nsId).nextIpId() & 0xffff, tos: 0, df: true,
     payload: { kind: "udp", sport: FLANNEL_UDP_PORT, dport: FLANNEL_UDP_PORT, payload: encodeIp(skb.ip) },
   };
   ipOutput(net, nsId, outer, { id: skb.id, flowHash: 0, csumPartial: true });

@@ -49,7 +49,7 @@ export function dnsServer(zone: DnsZone, port: number): Socket {
         authority,
         additional: edns ? [ednsOpt(zone.ednsSize!)] : [],
       };
-      const out: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: reply } };
+      const out: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).nextIpId() & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: reply } };
       net.later(LATENCY.app, () => ipOutput(net, nsId, out, { id: skb.id, flowHash: 0, csumPartial: true }));
     },
   };

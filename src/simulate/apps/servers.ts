@@ -93,7 +93,7 @@ function udpEcho(port: number): Socket {
     shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const udp = skb.ip.payload as UdpDatagram;
-      const reply: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: udp.payload } };
+      const reply: Ipv4Packet = { kind: "ipv4", src: skb.ip.dst, dst: skb.ip.src, ttl: 64, id: net.state(nsId).nextIpId() & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: udp.dport, dport: udp.sport, payload: udp.payload } };
       net.later(LATENCY.app, () => ipOutput(net, nsId, reply, { id: skb.id, flowHash: 0, csumPartial: true }));
     },
   };
@@ -167,11 +167,11 @@ function udpProxy(l: Listener): Socket {
       net.socketsOf(nsId).push({
         proto: "udp", localIp: src, localPort: sport, remoteIp: target.ip, remotePort: target.port, shareable: true,
         receive(n: Network, ns: string, reply: Skb): void {
-          const back: Ipv4Packet = { kind: "ipv4", src: client.via, dst: client.ip, ttl: 64, id: n.state(ns).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: l.port, dport: client.port, payload: (reply.ip.payload as UdpDatagram).payload } };
+          const back: Ipv4Packet = { kind: "ipv4", src: client.via, dst: client.ip, ttl: 64, id: n.state(ns).nextIpId() & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport: l.port, dport: client.port, payload: (reply.ip.payload as UdpDatagram).payload } };
           n.later(LATENCY.app, () => ipOutput(n, ns, back, { flowHash: 0, csumPartial: true }));
         },
       });
-      const out: Ipv4Packet = { kind: "ipv4", src, dst: target.ip, ttl: 64, id: net.state(nsId).ipIdNext++ & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport, dport: target.port, payload: udp.payload } };
+      const out: Ipv4Packet = { kind: "ipv4", src, dst: target.ip, ttl: 64, id: net.state(nsId).nextIpId() & 0xffff, tos: 0, df: true, payload: { kind: "udp", sport, dport: target.port, payload: udp.payload } };
       net.later(LATENCY.app, () => ipOutput(net, nsId, out, { flowHash: 0, csumPartial: true }));
     },
   };

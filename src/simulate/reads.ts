@@ -1,0 +1,169 @@
+// What one continuation of a flow read of the network's runtime state, so
+// check can tell when another network would continue exactly the same way.
+//
+// The simulation is deterministic: from the same state it does the same
+// thing. It need not be the same state everywhere, only in what the run
+// reads: a connection that never asks about the client node's ARP entry for
+// the node a DNS replica sits on cannot behave differently because that
+// entry differs. So while a watched network runs, every read of its mutable
+// state (neighbours, bridge FDBs, conntrack tuples and ids, IP id counters,
+// recent lists, IPVS, socket lists) is logged by key, and `agrees` compares
+// two networks at those keys. Static (compiled) state is the same for all
+// networks on one world; the clock, packet counter, generator and schedule
+// are compared by the caller (Network.sameMomentAs).
+//
+// The log keeps keys, not values: a key the run wrote before reading it is
+// compared too, which can only refuse a network that would have agreed.
+
+import type { Ip4, Mac } from "../model/addr.js";
+import type { IpvsService } from "../model/kernel.js";
+import type { Tuple } from "./conntrack.js";
+import type { IpvsTable } from "./ipvs.js";
+import type { Network } from "./network.js";
+import { listenerOf, type Socket } from "./sockets.js";
+import type { NsState } from "./state.js";
+
+type Read =
+  | { kind: "neighbour"; ns: string; dev: string; ip: Ip4 }
+  | { kind: "fdb"; ns: string; bridge: string; mac: Mac }
+  | { kind: "conntrack"; ns: string; tuple: Tuple }
+  | { kind: "conntrack-id" | "ip-id" | "sockets"; ns: string }
+  | { kind: "ipvs"; ns: string; table: IpvsTable; key: string }
+  | { kind: "ipvs-scheduler"; ns: string; service: IpvsService }
+  | { kind: "recent"; ns: string; name: string };
+
+export class ReadLog {
+  private readonly reads = new Map<string, Read>();
+
+  neighbour(ns: string, dev: string, ip: Ip4): void {
+    this.add(`n ${ns} ${dev} ${ip}`, () => ({ kind: "neighbour", ns, dev, ip }));
+  }
+
+  fdb(ns: string, bridge: string, mac: Mac): void {
+    this.add(`f ${ns} ${bridge} ${mac}`, () => ({ kind: "fdb", ns, bridge, mac }));
+  }
+
+  conntrack(ns: string, t: Tuple): void {
+    this.add(`c ${ns} ${t.proto} ${t.src}:${t.sport} ${t.dst}:${t.dport}`, () => ({ kind: "conntrack", ns, tuple: { ...t } }));
+  }
+
+  conntrackId(ns: string): void {
+    this.add(`ci ${ns}`, () => ({ kind: "conntrack-id", ns }));
+  }
+
+  ipId(ns: string): void {
+    this.add(`i ${ns}`, () => ({ kind: "ip-id", ns }));
+  }
+
+  recent(ns: string, name: string): void {
+    this.add(`r ${ns} ${name}`, () => ({ kind: "recent", ns, name }));
+  }
+
+  ipvs(ns: string, table: IpvsTable, key: string): void {
+    this.add(`v ${ns} ${table} ${key}`, () => ({ kind: "ipvs", ns, table, key }));
+  }
+
+  /** Where rr stands for `service` (services are compiled once per namespace: the same object in every network). */
+  ipvsScheduler(ns: string, service: IpvsService): void {
+    let ids = this.services.get(service);
+    if (ids === undefined) this.services.set(service, (ids = this.services.size));
+    this.add(`vs ${ns} ${ids}`, () => ({ kind: "ipvs-scheduler", ns, service }));
+  }
+
+  private readonly services = new Map<IpvsService, number>();
+
+  sockets(ns: string): void {
+    this.add(`s ${ns}`, () => ({ kind: "sockets", ns }));
+  }
+
+  private add(key: string, read: () => Read): void {
+    if (!this.reads.has(key)) this.reads.set(key, read());
+  }
+
+  get size(): number {
+    return this.reads.size;
+  }
+
+  /** Whether `a` and `b` hold the same at every key logged (a namespace with no state yet holds the empty state). */
+  agrees(a: Network, b: Network): boolean {
+    for (const read of this.reads.values()) if (!sameAt(read, a, b)) return false;
+    return true;
+  }
+}
+
+function sameAt(read: Read, a: Network, b: Network): boolean {
+  if (read.kind === "sockets") return sameSockets(a.socketsPeek(read.ns), b.socketsPeek(read.ns));
+  const sa = a.statePeek(read.ns);
+  const sb = b.statePeek(read.ns);
+  if (!sa && !sb) return true;
+  switch (read.kind) {
+    case "neighbour": {
+      const x = learned(sa, read.dev, read.ip);
+      const y = learned(sb, read.dev, read.ip);
+      return x === y || (x !== undefined && y !== undefined && x.mac === y.mac && x.state === y.state);
+    }
+    case "fdb":
+      return sa?.fdb.get(read.bridge)?.get(read.mac) === sb?.fdb.get(read.bridge)?.get(read.mac);
+    case "conntrack": {
+      const x = sa?.conntrack.peek(read.tuple);
+      const y = sb?.conntrack.peek(read.tuple);
+      return x === y || (x !== undefined && y !== undefined && x.dir === y.dir && sameRecord(x.conn, y.conn));
+    }
+    case "conntrack-id":
+      return (sa?.conntrack.nextIdPeek ?? 1) === (sb?.conntrack.nextIdPeek ?? 1);
+    case "ip-id":
+      return (sa?.ipIdPeek ?? 1) === (sb?.ipIdPeek ?? 1);
+    case "recent": {
+      const x = sa?.recent.get(read.name) ?? [];
+      const y = sb?.recent.get(read.name) ?? [];
+      return x.length === y.length && x.every((e, i) => e.addr === y[i]!.addr && e.last === y[i]!.last);
+    }
+    case "ipvs": {
+      const x = sa?.ipvs?.peek(read.table, read.key);
+      const y = sb?.ipvs?.peek(read.table, read.key);
+      return x === y || (typeof x === "object" && typeof y === "object" && sameRecord(x, y));
+    }
+    case "ipvs-scheduler":
+      return sa?.ipvs?.lastPickedPeek(read.service) === sb?.ipvs?.lastPickedPeek(read.service);
+  }
+}
+
+function learned(st: NsState | undefined, dev: string, ip: Ip4) {
+  return st?.neigh.get(dev)?.get(ip);
+}
+
+/** Two records with the same fields and values, nested records (tuples) compared the same way; other objects by identity. */
+export function sameRecord(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) {
+    const v = x[k];
+    const w = y[k];
+    if (v === w) continue;
+    if (!isPlain(v) || !isPlain(w) || !sameRecord(v, w)) return false;
+  }
+  return true;
+}
+
+function isPlain(v: unknown): v is object {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * The same sockets in the same order (lookups take the first match): the same
+ * object (a fork shares stateless ones), or the stateless server each network
+ * started for the same listener.
+ */
+function sameSockets(a: readonly Socket[], b: readonly Socket[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    const from = listenerOf(x);
+    if (from === undefined || from !== listenerOf(y) || !x.shareable || !y.shareable) return false;
+  }
+  return true;
+}
