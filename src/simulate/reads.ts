@@ -34,6 +34,8 @@ type Read =
 
 export class ReadLog {
   private readonly reads = new Map<string, Read>();
+  /** A number per IPVS service, for its key. */
+  private readonly services = new Map<IpvsService, number>();
 
   neighbour(ns: string, dev: string, ip: Ip4): void {
     this.add(`n ${ns} ${dev} ${ip}`, () => ({ kind: "neighbour", ns, dev, ip }));
@@ -65,12 +67,10 @@ export class ReadLog {
 
   /** Where rr stands for `service` (services are compiled once per namespace: the same object in every network). */
   ipvsScheduler(ns: string, service: IpvsService): void {
-    let ids = this.services.get(service);
-    if (ids === undefined) this.services.set(service, (ids = this.services.size));
-    this.add(`vs ${ns} ${ids}`, () => ({ kind: "ipvs-scheduler", ns, service }));
+    let id = this.services.get(service);
+    if (id === undefined) this.services.set(service, (id = this.services.size));
+    this.add(`vs ${ns} ${id}`, () => ({ kind: "ipvs-scheduler", ns, service }));
   }
-
-  private readonly services = new Map<IpvsService, number>();
 
   sockets(ns: string): void {
     this.add(`s ${ns}`, () => ({ kind: "sockets", ns }));
