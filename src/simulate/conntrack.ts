@@ -215,11 +215,12 @@ export class ConntrackTable {
     this.netns = netns;
   }
 
-  /** The entry a tuple finds, as it is (no expiry), and the id the next connection gets: what reads.ts compares. */
+  /** The entry a tuple finds, as it is (no expiry): what reads.ts compares. */
   peek(t: Tuple): { conn: Conn; dir: Direction } | undefined {
     return this.byTuple.get(t);
   }
 
+  /** The id the next connection gets. */
   get nextIdPeek(): number {
     return this.nextId;
   }

@@ -137,6 +137,9 @@ export class IpvsState {
   private readonly lastPicked = new Map<IpvsService, number>();
   /** Persistence templates (ClientIP affinity): client and service → destination. */
   private readonly templates = new Map<string, number>();
+  /** Where lookups are logged while a continuation is watched, and this state's namespace (see reads.ts). */
+  private log: ReadLog | undefined;
+  private netns = "";
 
   constructor(readonly services: Map<string, IpvsService>) {}
 
@@ -155,10 +158,6 @@ export class IpvsState {
     for (const [key, dest] of this.templates) copy.templates.set(key, dest);
     return copy;
   }
-
-  /** Where lookups are logged while a continuation is watched, and this state's namespace (see reads.ts). */
-  private log: ReadLog | undefined;
-  private netns = "";
 
   watch(log: ReadLog | undefined, netns: string): void {
     this.log = log;

@@ -51,6 +51,8 @@ export class Network {
   /** Set while a packet moves, so steps can say which packet they are about. */
   current = 0;
   private queue = new EventQueue();
+  /** Where reads of the runtime state are logged, while a run is watched (see reads.ts). */
+  private log: ReadLog | undefined;
 
   constructor(
     readonly world: World,
@@ -109,9 +111,6 @@ export class Network {
   statePeek(id: string): NsState | undefined {
     return this.states.get(id);
   }
-
-  /** Where reads of the runtime state are logged, while a run is watched. */
-  private log: ReadLog | undefined;
 
   /** Logs every read of runtime state to `log` from now on (undefined: stops); see reads.ts. */
   watch(log: ReadLog | undefined): void {
