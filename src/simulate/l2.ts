@@ -147,11 +147,12 @@ function underlayTransmit(net: Network, nsId: string, frame: EthernetFrame, skb:
 /** The switch floods a broadcast to every other host; those that are not its target see it and drop it. */
 function floodUnderlay(net: Network, nsId: string, frame: EthernetFrame, id: number): void {
   const hosts = net.world.underlayHosts();
+  // Beyond the limit the copies are left out (documented); the flow itself is the same either way.
+  if (hosts.length > FLOOD_LIMIT) return;
   const p = frame.payload;
   const target = p.kind === "arp" ? net.world.underlayHost(p.targetIp) : undefined;
   const others = hosts.filter((h) => h.netns !== nsId && h !== target && h.netns !== target?.netns);
-  // Beyond the limit the copies are left out (documented); the flow itself is the same either way.
-  if (others.length === 0 || hosts.length > FLOOD_LIMIT) return;
+  if (others.length === 0) return;
   const copy = net.floodCopy(frame);
   net.later(LATENCY.wire, () => {
     for (const h of others) net.captureFrame(h.netns, h.dev, "in", copy, id);
