@@ -11,7 +11,7 @@ import type { Cluster, Pod, Service, ServicePort } from "../model/cluster.js";
 import { dnsServiceIp } from "../compile/files.js";
 import { usage } from "./errors.js";
 import { resolveTarget } from "./targets.js";
-import { podByIp, podByKey } from "../load/cluster-index.js";
+import { podByIp, podByKey, serviceByClusterIp } from "../load/cluster-index.js";
 
 export interface FlowTarget {
   /** Namespace id the client runs in. */
@@ -117,7 +117,7 @@ function podTarget(base: { from: string; fromLabel: string }, pod: Pod, port: nu
 }
 
 function addressTarget(cluster: Cluster, base: { from: string; fromLabel: string }, ip: Ip4, port: number | null, protocolFlag: FlowTarget["protocol"] | undefined): FlowTarget {
-  const svc = cluster.services.find((s) => s.clusterIP === ip);
+  const svc = serviceByClusterIp(cluster, ip);
   if (svc) {
     const sp = pickPort(svc.ports, port, protocolFlag);
     const protocol = protocolFlag ?? ((sp?.protocol.toLowerCase() as "tcp" | "udp" | undefined) ?? "tcp");

@@ -5,7 +5,7 @@
 // would.
 
 import type { Ip4 } from "../model/addr.js";
-import type { Cluster, Pod } from "../model/cluster.js";
+import type { Cluster, Pod, Service } from "../model/cluster.js";
 
 interface Index {
   podByKey: Map<string, Pod>;
@@ -13,6 +13,8 @@ interface Index {
   podsByNode: Map<string, Pod[]>;
   /** Pods with their own network namespace (not hostNetwork), by address. */
   podByIp: Map<Ip4, Pod>;
+  /** Services by ClusterIP (headless ones have none). */
+  serviceByIp: Map<Ip4, Service>;
 }
 
 const indexes = new WeakMap<Cluster, Index>();
@@ -20,7 +22,7 @@ const indexes = new WeakMap<Cluster, Index>();
 function index(cluster: Cluster): Index {
   let i = indexes.get(cluster);
   if (!i) {
-    i = { podByKey: new Map(), podsByNode: new Map(), podByIp: new Map() };
+    i = { podByKey: new Map(), podsByNode: new Map(), podByIp: new Map(), serviceByIp: new Map() };
     for (const pod of cluster.pods) {
       const key = `${pod.namespace}/${pod.name}`;
       const onNode = i.podsByNode.get(pod.node);
@@ -29,6 +31,7 @@ function index(cluster: Cluster): Index {
       if (!i.podByKey.has(key)) i.podByKey.set(key, pod);
       if (!pod.hostNetwork && !i.podByIp.has(pod.ip)) i.podByIp.set(pod.ip, pod);
     }
+    for (const svc of cluster.services) if (svc.clusterIP !== null && !i.serviceByIp.has(svc.clusterIP)) i.serviceByIp.set(svc.clusterIP, svc);
     indexes.set(cluster, i);
   }
   return i;
@@ -47,4 +50,9 @@ export function podByIp(cluster: Cluster, ip: Ip4): Pod | undefined {
 /** The pods scheduled on a node, in description order: `cluster.pods.filter((p) => p.node === node)`. */
 export function podsOnNode(cluster: Cluster, node: string): readonly Pod[] {
   return index(cluster).podsByNode.get(node) ?? [];
+}
+
+/** The service whose ClusterIP is `ip`: `cluster.services.find((s) => s.clusterIP === ip)`. */
+export function serviceByClusterIp(cluster: Cluster, ip: Ip4): Service | undefined {
+  return index(cluster).serviceByIp.get(ip);
 }
