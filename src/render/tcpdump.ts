@@ -168,9 +168,16 @@ function fraction(ts: bigint): string {
 /** HH:MM:SS.uuuuuu (UTC, as the CLI always runs with TZ=UTC), optionally dated. */
 function clock(ts: bigint, withDate: boolean): string {
   if (ts / 1_000_000n >= 0x80000000n) return "[Error converting time]";
-  const date = new Date(Number(ts / 1000n));
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  return `${withDate ? `${iso.slice(0, 10)} ` : ""}${iso.slice(11, 19)}${fraction(ts)}`;
+  // Under 2^31 s the microseconds fit a double exactly; arithmetic is cheaper than a Date per line.
+  const us = Number(ts);
+  const seconds = Math.floor(us / 1_000_000);
+  const day = seconds % 86_400;
+  const time = `${two(Math.floor(day / 3600))}:${two(Math.floor(day / 60) % 60)}:${two(day % 60)}.${String(us % 1_000_000).padStart(6, "0")}`;
+  return withDate ? `${new Date(seconds * 1000).toISOString().slice(0, 10)} ${time}` : time;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 // ---- banners and summary (tcpdump writes these to stderr) ----------------------
