@@ -13,8 +13,8 @@ import { ClusterWorld } from "../src/compile/world.js";
 import { describe } from "../src/generate/plan.js";
 import { writeDescription } from "../src/generate/write.js";
 import { loadCluster } from "../src/load/load-cluster.js";
-import type { World } from "../src/model/kernel.js";
-import { type FlowInput, FlowSimulation, seededNetwork } from "../src/simulate/flow.js";
+import type { Listener, World } from "../src/model/kernel.js";
+import { type FlowInput, FlowSimulation, runFlow, runFlowOn, seededNetwork } from "../src/simulate/flow.js";
 import { ipvsState } from "../src/simulate/ipvs.js";
 import type { Network } from "../src/simulate/network.js";
 import { ReadLog } from "../src/simulate/reads.js";
@@ -100,6 +100,11 @@ const KINDS: { kind: string; read: (st: NsState, net: Network, ns: string) => un
   },
   { kind: "ipvs scheduler", read: (st) => ipvsState(st).schedule(SERVICE, 1, () => true), write: (st, _n, _ns, other) => void ipvsState(st).schedule(other ? { ...SERVICE } : SERVICE, 1, () => true) },
   {
+    kind: "userspace proxy round robin",
+    read: (st) => st.nextProxyPick(PROXY),
+    write: (st, _n, _ns, other) => void st.nextProxyPick(other ? { ...PROXY } : PROXY),
+  },
+  {
     kind: "sockets",
     read: (_st, net, ns) => net.socketsOf(ns),
     write: (_st, net, ns, other) => void net.socketsOf(other ? `${ns}-other` : ns).push({ proto: "udp", localIp: 0, localPort: 53, shareable: true, receive: () => {} }),
@@ -107,6 +112,8 @@ const KINDS: { kind: string; read: (st: NsState, net: Network, ns: string) => un
 ];
 
 const SERVICE = { proto: "TCP" as const, vip: 0x0a600001, port: 80, scheduler: "rr", dests: [{ ip: 0x0af40003, port: 80, weight: 1, forward: "Masq" as const }] };
+/** A kube-proxy userspace proxy port with two endpoints. */
+const PROXY: Listener = { proto: "tcp", addr: 0, port: 30080, pid: 1, program: "kube-proxy", app: "proxy", proxyTo: [{ ip: 0x0af40003, port: 80 }, { ip: 0x0af40004, port: 80 }] };
 const TUPLE = { proto: "tcp" as const, src: 0x0af40002, sport: 3000, dst: 0x0a600001, dport: 80 };
 
 test("each kind of runtime state is logged when read and compared where it was read", () => {
@@ -161,4 +168,24 @@ test("two looked-up flows at different moments are not taken for one another", (
   const other = FlowSimulation.start(seededNetwork(w, { seed: 5, narrate: false }), { ...input, port: 81 });
   assert.ok(other.lookUp());
   assert.equal(other.continuesAs(first, new ReadLog()), false, "another flow");
+});
+
+test("runtime state lives in the network: a fresh network starts the userspace proxy's round robin afresh", async () => {
+  // kube-proxy's userspace proxy once kept its round robin in a module-wide map, so the second
+  // simulation of a flow in one process went to another backend: a check's verdicts then depended
+  // on the checks before it, and nothing the reuse compares could see it.
+  const { readFileSync } = await import("node:fs");
+  const file = "fixtures/seed-000-userspace.yaml";
+  const loaded = loadCluster(file, readFileSync(file));
+  assert.ok(loaded.cluster);
+  const w = new ClusterWorld(new CompiledCluster(loaded.cluster));
+  const input: FlowInput = { from: "kube-system/fluentd-elasticsearch-centos7-node-224", to: "elasticsearch-logging.kube-system", port: 9200, protocol: "tcp", client: "curl" };
+  const servers = [1, 2, 3].map(() => runFlow(w, input, { seed: 1, narrate: false }).server?.netns);
+  assert.ok(servers[0], "the flow reaches a backend");
+  assert.deepEqual(servers, [servers[0], servers[0], servers[0]]);
+  // Within one network the proxy still rotates, as LoadBalancerRR does from connection to connection.
+  const net = seededNetwork(w, { seed: 1, narrate: false });
+  const first = runFlowOn(net, input).server?.netns;
+  const second = runFlowOn(net, input).server?.netns;
+  assert.notEqual(first, second);
 });

@@ -16,7 +16,7 @@
 // compared too, which can only refuse a network that would have agreed.
 
 import type { Ip4, Mac } from "../model/addr.js";
-import type { IpvsService } from "../model/kernel.js";
+import type { IpvsService, Listener } from "../model/kernel.js";
 import type { Tuple } from "./conntrack.js";
 import type { IpvsTable } from "./ipvs.js";
 import type { Network } from "./network.js";
@@ -30,12 +30,14 @@ type Read =
   | { kind: "conntrack-id" | "ip-id" | "sockets"; ns: string }
   | { kind: "ipvs"; ns: string; table: IpvsTable; key: string }
   | { kind: "ipvs-scheduler"; ns: string; service: IpvsService }
-  | { kind: "recent"; ns: string; name: string };
+  | { kind: "recent"; ns: string; name: string }
+  | { kind: "proxy-pick"; ns: string; listener: Listener };
 
 export class ReadLog {
   private readonly reads = new Map<string, Read>();
-  /** A number per IPVS service, for its key. */
+  /** A number per IPVS service and per proxy listener, for their keys. */
   private readonly services = new Map<IpvsService, number>();
+  private readonly listeners = new Map<Listener, number>();
 
   neighbour(ns: string, dev: string, ip: Ip4): void {
     this.add(`n ${ns} ${dev} ${ip}`, () => ({ kind: "neighbour", ns, dev, ip }));
@@ -70,6 +72,13 @@ export class ReadLog {
     let id = this.services.get(service);
     if (id === undefined) this.services.set(service, (id = this.services.size));
     this.add(`vs ${ns} ${id}`, () => ({ kind: "ipvs-scheduler", ns, service }));
+  }
+
+  /** kube-proxy's userspace round robin for a listener (compiled once: the same object in every network). */
+  proxyPick(ns: string, listener: Listener): void {
+    let id = this.listeners.get(listener);
+    if (id === undefined) this.listeners.set(listener, (id = this.listeners.size));
+    this.add(`p ${ns} ${id}`, () => ({ kind: "proxy-pick", ns, listener }));
   }
 
   sockets(ns: string): void {
@@ -123,6 +132,8 @@ function sameAt(read: Read, a: Network, b: Network): boolean {
       const y = sb?.ipvs?.peek(read.table, read.key);
       return x === y || (typeof x === "object" && typeof y === "object" && sameRecord(x, y));
     }
+    case "proxy-pick":
+      return (sa?.proxyPickPeek(read.listener) ?? 0) === (sb?.proxyPickPeek(read.listener) ?? 0);
     case "ipvs-scheduler":
       return sa?.ipvs?.lastPickedPeek(read.service) === sb?.ipvs?.lastPickedPeek(read.service);
   }

@@ -4,7 +4,7 @@
 // mutated; a simulation starts from it with cold caches, as after a reboot.
 
 import type { Ip4, Mac } from "../model/addr.js";
-import type { Neigh, Netns } from "../model/kernel.js";
+import type { Listener, Neigh, Netns } from "../model/kernel.js";
 import type { Ipv4Packet } from "../packet/ipv4.js";
 import { type Conn, ConntrackTable, type Direction } from "./conntrack.js";
 import type { Event } from "./event-queue.js";
@@ -75,6 +75,8 @@ export class NsState {
   readonly pending = new Map<string, PendingArp>();
   /** IPVS connections and scheduler positions, once a packet met an IPVS hook here. */
   ipvs?: IpvsState;
+  /** kube-proxy's userspace round robin (LoadBalancerRR): the next endpoint index per proxy listener. */
+  private readonly proxyPicks = new Map<Listener, number>();
   /** Whether any netfilter table is loaded here (no tables: no hooks, no conntrack). */
   readonly hasNetfilter: boolean;
   /** Where the reads of this state are logged, while a continuation is watched (see reads.ts). */
@@ -114,6 +116,24 @@ export class NsState {
     let list = this.recent.get(name);
     if (!list) this.recent.set(name, (list = []));
     return list;
+  }
+
+  /**
+   * The endpoint kube-proxy's userspace proxy on `l` gives the next connection
+   * (or datagram from a new client): round robin from the first, as
+   * LoadBalancerRR's index moves, per namespace and so per simulated node.
+   */
+  nextProxyPick(l: Listener): number {
+    this.log?.proxyPick(this.netns.id, l);
+    const n = l.proxyTo?.length ?? 0;
+    const i = this.proxyPicks.get(l) ?? 0;
+    this.proxyPicks.set(l, n ? (i + 1) % n : 0);
+    return n ? i % n : 0;
+  }
+
+  /** Where the userspace round robin stands for `l` (reads.ts compares it). */
+  proxyPickPeek(l: Listener): number {
+    return this.proxyPicks.get(l) ?? 0;
   }
 
   /** The IPVS runtime from now on (ipvs.ts makes it when a packet first meets an IPVS hook). */
@@ -166,6 +186,7 @@ export class NsState {
     for (const [bridge, table] of this.fdb) copy.fdb.set(bridge, new Map(table));
     for (const [name, list] of this.recent) copy.recent.set(name, list.map((e) => ({ ...e })));
     copy.ipIdNext = this.ipIdNext;
+    for (const [l, i] of this.proxyPicks) copy.proxyPicks.set(l, i);
     if (this.ipvs) copy.startIpvs(this.ipvs.fork());
     return copy;
   }

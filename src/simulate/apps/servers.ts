@@ -109,7 +109,7 @@ function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn)
   let back: TcpConn | undefined;
   const toBackend: Uint8Array[] = [];
   const open = (): void => {
-    const target = backends[proxyCursor(l)];
+    const target = backends[net.state(nsId).nextProxyPick(l)];
     if (!target) {
       net.step("app", nsId, `kube-proxy: no endpoints for this service port; closing the connection`);
       front.close();
@@ -155,7 +155,7 @@ function udpProxy(l: Listener): Socket {
     shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const udp = skb.ip.payload as UdpDatagram;
-      const target = (l.proxyTo ?? [])[proxyCursor(l)];
+      const target = (l.proxyTo ?? [])[net.state(nsId).nextProxyPick(l)];
       if (!target) {
         net.step("app", nsId, "kube-proxy: no endpoints for this service port; the datagram is dropped");
         return;
@@ -175,13 +175,4 @@ function udpProxy(l: Listener): Socket {
       net.later(LATENCY.app, () => ipOutput(net, nsId, out, { flowHash: 0, csumPartial: true }));
     },
   };
-}
-
-const cursors = new WeakMap<Listener, number>();
-
-function proxyCursor(l: Listener): number {
-  const n = l.proxyTo?.length ?? 0;
-  const i = cursors.get(l) ?? 0;
-  cursors.set(l, n ? (i + 1) % n : 0);
-  return n ? i % n : 0;
 }
