@@ -20,11 +20,13 @@ import type { Network } from "../src/simulate/network.js";
 import { ReadLog } from "../src/simulate/reads.js";
 import type { NsState } from "../src/simulate/state.js";
 
-function cluster(mode: "iptables" | "ipvs"): { w: World; pods: string[]; nodes: string[] } {
+function cluster(mode: "iptables" | "ipvs" | "userspace"): { w: World; pods: string[]; nodes: string[] } {
   // Three CoreDNS replicas and three backends per service on four nodes: some replicas share a node
   // with a client or a backend (the lookup leaves state the connection reads), some do not.
   const description = JSON.parse(writeDescription(describe({ nodes: 4, podsPerNode: 4, services: 4, endpoints: 3 }), "json").join(""));
   description.kubeProxy.mode = mode;
+  // The userspace proxier's last release.
+  if (mode === "userspace") description.kubeProxy.version = "1.25";
   const loaded = loadCluster(`reuse-${mode}.json`, new TextEncoder().encode(JSON.stringify(description)));
   assert.ok(loaded.cluster, loaded.diagnostics.map((d) => d.message).join("; "));
   const c = loaded.cluster;
@@ -54,7 +56,7 @@ function counting(body: () => void): { reused: number; refused: number } {
   return counts;
 }
 
-for (const mode of ["iptables", "ipvs"] as const) {
+for (const mode of ["iptables", "ipvs", "userspace"] as const) {
   test(`${mode}: reusing the first run's connection gives every enumeration exactly as simulating each one`, () => {
     const { w, pods } = cluster(mode);
     const clients = pods.filter((id) => /^(default\/client|ns-0\/app-1)-/.test(id));
@@ -69,8 +71,8 @@ for (const mode of ["iptables", "ipvs"] as const) {
     const counts = counting(() => {
       for (const input of inputs) assert.equal(plain(w, input, true), plain(w, input, false), `${input.from} → ${input.to}:${input.port}/${input.protocol}`);
     });
-    // Both answers were given, and often: the comparison decided something (25 reused of 84 or 144 here).
-    assert.ok(counts.reused >= 20, `reused ${counts.reused}`);
+    // Both answers were given, and often: the comparison decided something (12 to 25 reused of 84 to 144 here).
+    assert.ok(counts.reused >= 10, `reused ${counts.reused}`);
     assert.ok(counts.refused >= 20, `refused ${counts.refused}`);
   });
 }
@@ -101,8 +103,8 @@ const KINDS: { kind: string; read: (st: NsState, net: Network, ns: string) => un
   { kind: "ipvs scheduler", read: (st) => ipvsState(st).schedule(SERVICE, 1, () => true), write: (st, _n, _ns, other) => void ipvsState(st).schedule(other ? { ...SERVICE } : SERVICE, 1, () => true) },
   {
     kind: "userspace proxy round robin",
-    read: (st) => st.nextProxyPick(PROXY),
-    write: (st, _n, _ns, other) => void st.nextProxyPick(other ? { ...PROXY } : PROXY),
+    read: (st) => st.nextProxyPick(PROXY, () => true),
+    write: (st, _n, _ns, other) => void st.nextProxyPick(other ? { ...PROXY } : PROXY, () => true),
   },
   {
     kind: "sockets",

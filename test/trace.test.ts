@@ -22,6 +22,8 @@ const CASES: [string, string[], number][] = [
   ["clusterip-backend-same-node", ["trace", "-f", S, "client-a", "10.96.0.3", "-n", "--seed", "2"], 0],
   ["clusterip-backend-other-node", ["trace", "-f", S, "client-a", "10.96.0.3", "-n", "--seed", "1"], 0],
   ["clusterip-all-paths", ["trace", "-f", S, "client-a", "10.96.0.3", "--all-paths"], 0],
+  // kube-proxy's userspace proxy shuffles a service's endpoints when it learns them (LoadBalancerRR): the first connection may go to any.
+  ["userspace-all-paths", ["trace", "-f", "fixtures/seed-000-userspace.yaml", "kube-system/fluentd-elasticsearch-centos7-node-224", "elasticsearch-logging.kube-system:9200", "--all-paths"], 0],
   ["hairpin", ["trace", "-f", S, "web-a", "10.96.0.3", "-n", "--seed", "2"], 0],
   ["masquerade-all", ["trace", "-f", "test/fixtures/trace/masqall.yaml", "client-a", "10.96.0.3", "-n", "--seed", "1"], 0],
   ["nodeport-no-local-endpoint", ["trace", "-f", S, "laptop", "node-a:30082", "-n"], 0],

@@ -135,7 +135,7 @@ function sameAt(read: Read, a: Network, b: Network): boolean {
       return x === y || (typeof x === "object" && typeof y === "object" && sameRecord(x, y));
     }
     case "proxy-pick":
-      return (sa?.proxyPickPeek(read.listener) ?? 0) === (sb?.proxyPickPeek(read.listener) ?? 0);
+      return sa?.proxyPickPeek(read.listener) === sb?.proxyPickPeek(read.listener);
     case "ipvs-scheduler":
       return sa?.ipvs?.lastPickedPeek(read.service) === sb?.ipvs?.lastPickedPeek(read.service);
   }

@@ -120,20 +120,33 @@ export class NsState {
 
   /**
    * The endpoint kube-proxy's userspace proxy on `l` gives the next connection
-   * (or datagram from a new client): round robin from the first, as
-   * LoadBalancerRR's index moves, per namespace and so per simulated node.
+   * (or datagram from a new client): LoadBalancerRR's round robin, per
+   * namespace and so per simulated node. It shuffles a service's endpoints
+   * when it learns them (OnEndpointsUpdate, slice.ShuffleStrings), so the
+   * first pick is any endpoint, equally likely: a choice `decide` makes (seeded,
+   * or enumerated by check); later ones rotate.
    */
-  nextProxyPick(l: Listener): number {
+  nextProxyPick(l: Listener, decide: (probability: number) => boolean): number {
     this.log?.proxyPick(this.netns.id, l);
     const n = l.proxyTo?.length ?? 0;
-    const i = this.proxyPicks.get(l) ?? 0;
-    this.proxyPicks.set(l, n ? (i + 1) % n : 0);
-    return n ? i % n : 0;
+    if (n === 0) return 0;
+    let pick = this.proxyPicks.get(l);
+    if (pick === undefined) {
+      pick = n - 1;
+      for (let i = 0; i < n - 1; i++) {
+        if (decide(1 / (n - i))) {
+          pick = i;
+          break;
+        }
+      }
+    }
+    this.proxyPicks.set(l, (pick + 1) % n);
+    return pick;
   }
 
-  /** Where the userspace round robin stands for `l` (reads.ts compares it). */
-  proxyPickPeek(l: Listener): number {
-    return this.proxyPicks.get(l) ?? 0;
+  /** Where the userspace round robin stands for `l`, undefined before its first pick (reads.ts compares it). */
+  proxyPickPeek(l: Listener): number | undefined {
+    return this.proxyPicks.get(l);
   }
 
   /** The IPVS runtime from now on (ipvs.ts makes it when a packet first meets an IPVS hook). */

@@ -109,7 +109,7 @@ function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn)
   let back: TcpConn | undefined;
   const toBackend: Uint8Array[] = [];
   const open = (): void => {
-    const target = backends[net.state(nsId).nextProxyPick(l)];
+    const target = backends[net.state(nsId).nextProxyPick(l, (p) => net.chooser.decide(p, nsId, net.current))];
     if (!target) {
       net.step("app", nsId, `kube-proxy: no endpoints for this service port; closing the connection`);
       front.close();
@@ -155,7 +155,7 @@ function udpProxy(l: Listener): Socket {
     shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const udp = skb.ip.payload as UdpDatagram;
-      const target = (l.proxyTo ?? [])[net.state(nsId).nextProxyPick(l)];
+      const target = (l.proxyTo ?? [])[net.state(nsId).nextProxyPick(l, (p) => net.chooser.decide(p, nsId, net.current))];
       if (!target) {
         net.step("app", nsId, "kube-proxy: no endpoints for this service port; the datagram is dropped");
         return;
