@@ -15,13 +15,16 @@
 // replica that answered leaves state the connection never looks at. Such a
 // run's connection is taken from the first run's instead of simulated, when
 // that is provable: the network, where its lookup answered, agrees with the
-// first run's there in the clock, packet counter, generator and schedule, and
-// at every key of runtime state the first run's connection read
-// (FlowSimulation.continuesAs, simulate/reads.ts).
+// first run's in the generator and the schedule until the first run's
+// verdict, and at every key of runtime state the first run's connection read
+// (FlowSimulation.continuesAs, simulate/reads.ts). A lookup that took longer
+// or sent more packets (a replica on the client's own node answers sooner)
+// gives the same connection shifted: its times and packet numbers move by
+// the difference.
 
 import type { World } from "../model/kernel.js";
 import { type FlowInput, type FlowResult, FlowSimulation, runFlow, seededNetwork } from "../simulate/flow.js";
-import type { Chooser } from "../simulate/network.js";
+import type { Chooser, Shift } from "../simulate/network.js";
 import { ReadLog } from "../simulate/reads.js";
 import { type Observation, observe } from "./judge.js";
 
@@ -114,7 +117,7 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
   let truncated = false;
   // The first run's lookup, kept where it answered: the connection choices behind it fork from there,
   // and the other DNS choices' connections may be the same as its own (`reads`: what that one read).
-  let firstLookup: (LookedUp & { reads: ReadLog | undefined }) | undefined;
+  let firstLookup: (LookedUp & { reads: ReadLog | undefined; decidedAt?: number }) | undefined;
   const simulate = (script: readonly boolean[], after?: LookedUp): Run | undefined => {
     if (runs.length >= limit) {
       truncated = true;
@@ -133,14 +136,20 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
         flow.net.watch(reads);
         firstLookup = { flow: kept, made: [...chooser.made], reads };
       }
-    } else if (!after && firstLookup?.reads && flow.lookUp() && script.length <= chooser.made.length && flow.continuesAs(firstLookup.flow, firstLookup.reads)) {
-      const run = repeating(runs[0]!, firstLookup.made.length, chooser.made, flow.resolved);
-      runs.push(run);
-      return run;
+    } else if (!after && firstLookup?.reads && flow.lookUp() && script.length <= chooser.made.length) {
+      const shift = flow.continuesAs(firstLookup.flow, firstLookup.reads, firstLookup.decidedAt);
+      if (shift) {
+        const run = repeating(runs[0]!, firstLookup.made.length, chooser.made, flow.resolved, shift);
+        runs.push(run);
+        return run;
+      }
     }
     // Judged by its observation; the steps come back with the records when a report prints them.
     const result = flow.complete();
-    if (reads) flow.net.watch(undefined);
+    if (reads) {
+      flow.net.watch(undefined);
+      firstLookup!.decidedAt = flow.decidedAt;
+    }
     const observed = observe(result);
     const run = recorded(chooser.made, summaryOf(result), observed);
     runs.push(run);
@@ -154,11 +163,23 @@ export function enumeratePaths(world: World, input: FlowInput, seed: number, lim
     return { result: withoutRecord(summary, () => rerun(world, input, seed, replay, observed)), summary, observed, made, dnsChoices: dns < 0 ? made.length : dns, paths: 0, probability: 0 };
   };
   /**
-   * A DNS choice whose connection goes exactly as the first run's did: its own lookup's choices and
-   * answer, then the first run's connection (its choices, verdict, server, times and packet numbers).
+   * A DNS choice whose connection goes exactly as the first run's did, `shift` later: its own
+   * lookup's choices and answer, then the first run's connection (its choices, verdict, server,
+   * times and packet numbers, moved by the shift).
    */
-  const repeating = (first: Run, firstLookupChoices: number, lookupMade: readonly Made[], resolved: FlowResult["resolved"]): Run =>
-    recorded([...lookupMade, ...first.made.slice(firstLookupChoices)], { ...first.summary, ...(resolved ? { resolved } : {}) }, first.observed);
+  const repeating = (first: Run, firstLookupChoices: number, lookupMade: readonly Made[], resolved: FlowResult["resolved"], shift: Shift): Run => {
+    const later = (packet: number): number => packet + shift.packets;
+    const made = first.made.slice(firstLookupChoices).map((m) => (shift.packets === 0 ? m : { ...m, packet: later(m.packet) }));
+    const { keyPackets, datagram } = first.summary;
+    const summary: FlowSummary = {
+      ...first.summary,
+      ...(resolved ? { resolved } : {}),
+      time: first.summary.time + shift.time,
+      keyPackets: { ...(keyPackets.request !== undefined ? { request: later(keyPackets.request) } : {}), ...(keyPackets.reply !== undefined ? { reply: later(keyPackets.reply) } : {}) },
+      ...(datagram ? { datagram: { ...datagram, packet: later(datagram.packet) } } : {}),
+    };
+    return recorded([...lookupMade, ...made], summary, first.observed);
+  };
   // 1. Every DNS choice, the connection at its first choice.
   const lookups: Run[] = [];
   for (let script: boolean[] | undefined = []; script; ) {

@@ -220,11 +220,6 @@ export class ConntrackTable {
     return this.byTuple.get(t);
   }
 
-  /** The id the next connection gets. */
-  get nextIdPeek(): number {
-    return this.nextId;
-  }
-
   /** Takes a copy of `other`'s entries (Conn objects change in place, so each is copied once). */
   copyFrom(other: ConntrackTable): void {
     const copies = new Map<Conn, Conn>();
@@ -251,7 +246,6 @@ export class ConntrackTable {
 
   /** A new, unconfirmed connection for a packet no entry matches. */
   create(t: Tuple): Conn {
-    this.log?.conntrackId(this.netns);
     return { id: this.nextId++, orig: t, reply: invert(t), seenReply: false, assured: false, dnatDone: false, snatDone: false, dstNat: false, srcNat: false, confirmed: false, mark: 0, tcpState: "NONE", expires: 0 };
   }
 

@@ -70,15 +70,24 @@ export class EventQueue {
   }
 
   /**
-   * The same schedule as `other`'s, and nothing pending but inert events and
-   * event `owned` (the caller's): the same times, numbers and packets.
+   * Whether this schedule runs as `other`'s does, `shift` later (times and
+   * packet numbers), until `other`'s time `horizon` (undefined: all of it).
+   * Nothing may be pending but inert events and the callers' own events
+   * (`owned`, `otherOwned`); the pending events that run by the horizon must
+   * match in order, time and packet. Their numbers may differ: events
+   * scheduled later always come after those pending now.
    */
-  sameAs(other: EventQueue, owned: number): boolean {
-    if (this.seq !== other.seq || this.heap.length !== other.heap.length) return false;
-    const theirs = new Map(other.heap.map((e) => [e.seq, e]));
-    return this.heap.every((e) => {
-      const o = theirs.get(e.seq);
-      return o !== undefined && o.time === e.time && o.packet === e.packet && o.inert === e.inert && (e.inert || e.seq === owned);
+  runsAs(other: EventQueue, owned: number, otherOwned: number, shift: { time: number; packets: number }, horizon: number | undefined): boolean {
+    const due = (q: EventQueue, by: number): Event[] =>
+      q.heap.filter((e) => horizon === undefined || e.time <= horizon + by).sort((x, y) => (before(x, y) ? -1 : 1));
+    if (!this.heap.every((e) => e.inert || e.seq === owned) || !other.heap.every((e) => e.inert || e.seq === otherOwned)) return false;
+    const mine = due(this, shift.time);
+    const theirs = due(other, 0);
+    if (mine.length !== theirs.length) return false;
+    return mine.every((e, i) => {
+      const o = theirs[i]!;
+      if (o.time + shift.time !== e.time || o.inert !== e.inert || (e.seq === owned) !== (o.seq === otherOwned)) return false;
+      return e.packet === undefined ? o.packet === undefined : o.packet !== undefined && o.packet + shift.packets === e.packet;
     });
   }
 

@@ -16,7 +16,7 @@ import type { HttpClientKind } from "./apps/http.js";
 import { serverFor } from "./apps/servers.js";
 import { classifySilence, type FlowRun, startPing, startTcp, startUdp } from "./clients.js";
 import type { Event } from "./event-queue.js";
-import { type Chooser, Network, SeededChooser } from "./network.js";
+import { type Chooser, Network, SeededChooser, type Shift } from "./network.js";
 import type { ReadLog } from "./reads.js";
 import { SeededRandom } from "./rng.js";
 import { sourceAddress } from "./routing.js";
@@ -142,6 +142,8 @@ interface Outcome {
   at?: number;
   /** How many captures and sightings the network held when the verdict came. */
   seen?: { captures: number; sightings: number };
+  /** No event gave the verdict: the run ended and the client's silence was classified. */
+  classified?: boolean;
 }
 
 /** Where this flow's records begin in its network (a session's network holds earlier flows too). */
@@ -269,21 +271,41 @@ export class FlowSimulation {
   }
 
   /**
-   * Whether this flow, stopped by `lookUp`, would go on exactly as `other`
-   * (stopped there too, then completed while `reads` logged its reads) went
-   * on: the same connection to open, the same client and records so far, the
-   * same moment (Network.sameMomentAs) and the same runtime state wherever
-   * `other` looked. Then the rest of this flow need not be simulated.
+   * When an event decided the verdict of a completed flow (undefined when
+   * nothing did before the run ended, and the silence was classified).
    */
-  continuesAs(other: FlowSimulation, reads: ReadLog): boolean {
+  get decidedAt(): number | undefined {
+    return this.outcome.classified ? undefined : this.outcome.at;
+  }
+
+  /**
+   * Whether this flow, stopped by `lookUp`, would go on exactly as `other`
+   * (stopped there too, then completed while `reads` logged its reads, its
+   * verdict decided at `otherDecidedAt`) went on, and how much later: the same
+   * connection to open, the same client and records so far, the same moment
+   * but for a shift (Network.shiftFrom) and the same runtime state wherever
+   * `other` looked. Then the rest of this flow need not be simulated: it is
+   * `other`'s, shifted. Undefined when that cannot be shown.
+   */
+  continuesAs(other: FlowSimulation, reads: ReadLog, otherDecidedAt: number | undefined): Shift | undefined {
     const mine = this.connect;
     const theirs = other.connect;
-    if (!mine || !theirs || this.begun || this.outcome.verdict !== undefined) return false;
-    if (mine.dst !== theirs.dst || mine.event.seq !== theirs.event.seq || this.input !== other.input) return false;
+    if (!mine || !theirs || this.begun || this.outcome.verdict !== undefined) return undefined;
+    if (mine.dst !== theirs.dst || this.input !== other.input) return undefined;
     const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
-    if (!same(this.options, other.options) || !same(this.startAt, other.startAt) || !same(this.client, other.client) || !same(this.run.keys, other.run.keys)) return false;
-    if (!same(this.run.steps(), other.run.steps()) || !same(this.net.accepted.slice(this.startAt.accepted), other.net.accepted.slice(other.startAt.accepted))) return false;
-    return this.net.sameMomentAs(other.net, mine.event.seq) && reads.agrees(this.net, other.net);
+    if (!same(this.options, other.options) || !same(this.startAt, other.startAt) || !same(this.client, other.client) || !same(this.run.keys, other.run.keys)) return undefined;
+    if (!same(this.net.accepted.slice(this.startAt.accepted), other.net.accepted.slice(other.startAt.accepted))) return undefined;
+    // What runs after `other`'s verdict does not matter: a run nobody narrates stops there.
+    const horizon = other.net.narrating ? undefined : otherDecidedAt;
+    const shift = this.net.shiftFrom(other.net, mine.event.seq, theirs.event.seq, horizon);
+    if (!shift) return undefined;
+    const moved = shift.time !== 0 || shift.packets !== 0;
+    // Steps carry times and packet numbers; a shifted flow must have none so far (a lookup that dropped nothing).
+    const steps = this.run.steps();
+    if (moved ? steps.length > 0 || other.run.steps().length > 0 : !same(steps, other.run.steps())) return undefined;
+    // The run stops at a fixed time: a later copy must still reach `other`'s verdict before it.
+    if (shift.time !== 0 && (otherDecidedAt === undefined || otherDecidedAt + shift.time > this.until)) return undefined;
+    return reads.agrees(this.net, other.net, shift.time) ? shift : undefined;
   }
 
   /**
@@ -297,7 +319,10 @@ export class FlowSimulation {
     if (this.options.settle) net.runUntil(this.until, (time) => outcome.at === undefined || time <= outcome.at + SETTLE);
     else if (!net.narrating) net.runUntil(this.until, () => outcome.verdict === undefined);
     else net.runUntil(this.until);
-    if (!outcome.verdict) run.finish(classifySilence(run.steps()), "no answer before the client gave up");
+    if (!outcome.verdict) {
+      run.finish(classifySilence(run.steps()), "no answer before the client gave up");
+      outcome.classified = true;
+    }
     const reply = run.tcp?.firstReceived;
     if (reply !== undefined) run.keys.reply ??= reply;
     const server = net.accepted.length > start.accepted ? net.accepted[net.accepted.length - 1] : undefined;

@@ -33,6 +33,12 @@ export class SeededChooser implements Chooser {
 /** Latencies of the simulated hardware, in microseconds. */
 export const LATENCY = { stack: 5, veth: 10, bridge: 8, wire: 180, app: 40, tunnel: 12 } as const;
 
+/** How much later one network's moment is than another's: in µs and packet numbers. */
+export interface Shift {
+  time: number;
+  packets: number;
+}
+
 export class Network {
   /** What tcpdump would have seen on every interface (a narrated run's). */
   readonly captures: CapturedPacket[] = [];
@@ -119,16 +125,20 @@ export class Network {
   }
 
   /**
-   * Whether this network is where `other` is, in everything but the runtime
-   * state ReadLog compares: the clock, packet counter, generator and
-   * schedule (nothing pending but inert events and event `owned`), no packet
-   * waiting for ARP and no socket with state of its own. A network that also
-   * agrees with `other` on what `other` read next continues exactly as it did.
+   * Where this network is against `other`, in everything but the runtime
+   * state ReadLog compares: how much later its clock and packet counter
+   * stand (undefined when the two differ otherwise). The generator must be in
+   * the same state, the schedule the same but for the shift until `other`'s
+   * time `horizon` (EventQueue.runsAs; `owned`, `otherOwned`: the callers'
+   * events), no packet waiting for ARP and no socket with state of its own. A
+   * network that also agrees with `other` on what `other` read next
+   * continues exactly as it did until the horizon, that much later.
    */
-  sameMomentAs(other: Network, owned: number): boolean {
-    if (this.now !== other.now || this.nextPacket !== other.nextPacket || this.current !== other.current || this.narrating !== other.narrating) return false;
-    if (this.captures.length !== other.captures.length || !this.rng.sameAs(other.rng) || !this.queue.sameAs(other.queue, owned)) return false;
-    return this.isQuiet() && other.isQuiet();
+  shiftFrom(other: Network, owned: number, otherOwned: number, horizon: number | undefined): Shift | undefined {
+    const shift = { time: this.now - other.now, packets: this.nextPacket - other.nextPacket };
+    if (this.current - shift.packets !== other.current || this.narrating !== other.narrating || this.captures.length !== other.captures.length) return undefined;
+    if (!this.rng.sameAs(other.rng) || !this.queue.runsAs(other.queue, owned, otherOwned, shift, horizon)) return undefined;
+    return this.isQuiet() && other.isQuiet() ? shift : undefined;
   }
 
   /** No packet waits for ARP and every socket is stateless. */

@@ -93,15 +93,9 @@ export class NsState {
     this.ipvs?.watch(log, this.netns.id);
   }
 
-  /** The next IP id for a packet this namespace makes without a socket. */
+  /** The next IP id for a packet this namespace makes without a socket (not logged: see reads.ts). */
   nextIpId(): number {
-    this.log?.ipId(this.netns.id);
     return this.ipIdNext++;
-  }
-
-  /** What the IP id counter stands at (reads.ts compares it). */
-  get ipIdPeek(): number {
-    return this.ipIdNext;
   }
 
   /** The port a bridge learned `mac` on. */
