@@ -169,6 +169,29 @@ test("IP ids and conntrack ids are not compared: they name packets and entries, 
   assert.equal(log.agrees(a, b), true);
 });
 
+test("a network a fixed time later agrees where its conntrack entries expire that much later, and only there", () => {
+  const { w, nodes } = cluster("iptables");
+  const ns = nodes[0]!;
+  const log = new ReadLog();
+  const watched = seededNetwork(w, { seed: 1, narrate: false });
+  watched.watch(log);
+  watched.state(ns).conntrack.lookup(TUPLE, 0);
+  watched.watch(undefined);
+  const entry = (net: Network, expires: number): void => {
+    const ct = net.state(ns).conntrack;
+    const conn = ct.create(TUPLE);
+    conn.expires = expires;
+    ct.confirm(conn);
+  };
+  const early = seededNetwork(w, { seed: 1, narrate: false });
+  const late = seededNetwork(w, { seed: 1, narrate: false });
+  entry(early, 30_000_000);
+  entry(late, 30_000_500);
+  assert.equal(log.agrees(late, early, 500), true, "500 µs later, expiring 500 µs later");
+  assert.equal(log.agrees(late, early, 0), false, "not at the same moment");
+  assert.equal(log.agrees(late, early, 400), false, "nor 400 µs later");
+});
+
 test("two looked-up flows at different moments are not taken for one another", () => {
   const { w, pods } = cluster("iptables");
   const from = pods.find((id) => id.startsWith("default/client-"))!;

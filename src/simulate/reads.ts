@@ -7,11 +7,12 @@
 // the node a DNS replica sits on cannot behave differently because that
 // entry differs. So while a watched network runs, every read of its mutable
 // state (neighbours, bridge FDBs, conntrack tuples, recent lists, IPVS, the
-// userspace proxy's round robin, socket lists) is
-// logged by key, and `agrees` compares two networks at those keys. Static
-// (compiled) state is the same for all networks on one world; the clock,
-// packet counter, generator and schedule are compared by the caller
-// (Network.sameMomentAs). Runtime state kept anywhere else would escape the
+// userspace proxy's round robin, socket lists) is logged by key, and `agrees`
+// compares two networks at those keys. Static (compiled) state is the same
+// for all networks on one world; the clock, packet counter, generator and
+// schedule are compared by the caller (Network.shiftFrom), which may find one
+// network a fixed time later than the other: times kept in the state then
+// compare shifted. Runtime state kept anywhere else would escape the
 // comparison: none is (test/reuse.test.ts).
 //
 // The log keeps keys, not values: a key the run wrote before reading it is
