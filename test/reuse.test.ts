@@ -149,16 +149,23 @@ test("each kind of runtime state is logged when read and compared where it was r
   }
 });
 
-test("IP ids and conntrack ids are not compared: they name packets and entries, and nothing decides on them", () => {
-  const { w, nodes } = cluster("iptables");
-  const ns = nodes[0]!;
+/** What `read` reads of namespace `ns`'s state on a fresh watched network. */
+function logged(w: World, ns: string, read: (st: NsState) => unknown): ReadLog {
   const log = new ReadLog();
   const watched = seededNetwork(w, { seed: 1, narrate: false });
   watched.watch(log);
-  const st = watched.state(ns);
-  st.nextIpId();
-  st.conntrack.lookup(TUPLE, 0);
+  read(watched.state(ns));
   watched.watch(undefined);
+  return log;
+}
+
+test("IP ids and conntrack ids are not compared: they name packets and entries, and nothing decides on them", () => {
+  const { w, nodes } = cluster("iptables");
+  const ns = nodes[0]!;
+  const log = logged(w, ns, (st) => {
+    st.nextIpId();
+    st.conntrack.lookup(TUPLE, 0);
+  });
   const a = seededNetwork(w, { seed: 1, narrate: false });
   const b = seededNetwork(w, { seed: 1, narrate: false });
   // The same entry under another id, and the counters moved on.
@@ -172,11 +179,7 @@ test("IP ids and conntrack ids are not compared: they name packets and entries, 
 test("a network a fixed time later agrees where its conntrack entries expire that much later, and only there", () => {
   const { w, nodes } = cluster("iptables");
   const ns = nodes[0]!;
-  const log = new ReadLog();
-  const watched = seededNetwork(w, { seed: 1, narrate: false });
-  watched.watch(log);
-  watched.state(ns).conntrack.lookup(TUPLE, 0);
-  watched.watch(undefined);
+  const log = logged(w, ns, (st) => st.conntrack.lookup(TUPLE, 0));
   const entry = (net: Network, expires: number): void => {
     const ct = net.state(ns).conntrack;
     const conn = ct.create(TUPLE);

@@ -141,7 +141,7 @@ export class Network {
     return this.isQuiet() && other.isQuiet() ? shift : undefined;
   }
 
-  /** No packet waits for ARP and every socket is stateless. */
+  /** No packet waits for ARP and every socket is stateless: what a fork needs, and a shifted comparison. */
   private isQuiet(): boolean {
     for (const st of this.states.values()) if (st.pending.size > 0) return false;
     for (const list of this.sockets.values()) if (!list.every((s) => s.shareable)) return false;
@@ -185,18 +185,11 @@ export class Network {
    * The copy then runs exactly as this network would have.
    */
   fork(chooser: Chooser, replace: ReadonlyMap<Event, () => void>): Network | undefined {
-    const queue = this.queue.fork(replace);
+    const queue = this.isQuiet() ? this.queue.fork(replace) : undefined;
     if (!queue) return undefined;
     const copy = new Network(this.world, this.rng.clone(), chooser, this.narrating);
-    for (const [id, list] of this.sockets) {
-      if (!list.every((s) => s.shareable)) return undefined;
-      copy.sockets.set(id, [...list]);
-    }
-    for (const [id, st] of this.states) {
-      const own = st.fork();
-      if (!own) return undefined;
-      copy.states.set(id, own);
-    }
+    for (const [id, list] of this.sockets) copy.sockets.set(id, [...list]);
+    for (const [id, st] of this.states) copy.states.set(id, st.fork());
     copy.queue = queue;
     copy.now = this.now;
     copy.nextPacket = this.nextPacket;

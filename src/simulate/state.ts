@@ -181,12 +181,12 @@ export class NsState {
   }
 
   /**
-   * A copy that changes independently (Network.fork), or undefined while a
-   * packet waits for ARP here: its transmit callback belongs to this network.
-   * Neighbour entries are replaced, never changed in place, so the copy shares them.
+   * A copy that changes independently (Network.fork, only while no packet
+   * waits for ARP here: a waiting packet's transmit callback belongs to this
+   * network). Neighbour entries are replaced, never changed in place, so the
+   * copy shares them.
    */
-  fork(): NsState | undefined {
-    if (this.pending.size > 0) return undefined;
+  fork(): NsState {
     const copy = new NsState(this.netns);
     copy.conntrack.copyFrom(this.conntrack);
     for (const [dev, byIp] of this.neigh) copy.neigh.set(dev, new Map(byIp));
