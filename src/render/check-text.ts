@@ -3,7 +3,7 @@
 // The time column is simulated time (how long the client waited for its
 // verdict on the slowest path), so the report is the same on every run.
 
-import Table from "cli-table3";
+import Table from "./table.js";
 import { countResults, type SuiteReport } from "../check/run-check.js";
 import { formatSimTime, pathCount, summarize } from "../check/summary.js";
 import type { Location } from "../model/diagnostics.js";

@@ -1,7 +1,7 @@
 // `reach` output: the matrix as a table (rows: sources, columns: destination
 // ports), as CSV (RFC 4180) or as JSON with every verdict's probability.
 
-import Table from "cli-table3";
+import Table from "./table.js";
 import { cellText, type Matrix } from "../check/reach.js";
 import type { Paint } from "./diagnostics.js";
 
