@@ -13,6 +13,8 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 const dir = new URL(`../${process.env.BUILD_DIR ?? "dist"}/src/`, import.meta.url).href;
+// V8 as the CLI sets it up (a shell session is this process); builds without it run as they did.
+await import(`${dir}cli/v8-tuning.js`).catch(() => undefined);
 const { loadCluster } = await import(`${dir}load/load-cluster.js`);
 const { CompiledCluster } = await import(`${dir}compile/compiled-cluster.js`);
 const { ClusterWorld } = await import(`${dir}compile/world.js`);

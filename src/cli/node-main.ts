@@ -1,6 +1,7 @@
 // Process entry: builds the real Context and sets the exit code. The only
 // module that touches `process`.
 
+import "./v8-tuning.js";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { availableParallelism } from "node:os";
