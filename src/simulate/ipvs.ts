@@ -237,15 +237,6 @@ export class IpvsState {
   }
 }
 
-function sameEntries<K, V extends object | number>(a: Map<K, V>, b: Map<K, V>, same: (x: V, y: V) => boolean): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) {
-    const w = b.get(k);
-    if (w === undefined || !same(v, w)) return false;
-  }
-  return true;
-}
-
 export function ipvsState(st: NsState): IpvsState {
   return st.ipvs ?? st.startIpvs(new IpvsState(servicesOf(st.netns)));
 }

@@ -45,8 +45,7 @@ type Read =
 export class ReadLog {
   private readonly reads = new Map<string, Read>();
   /** A number per IPVS service and per proxy listener, for their keys. */
-  private readonly services = new Map<IpvsService, number>();
-  private readonly listeners = new Map<Listener, number>();
+  private readonly objects = new Map<IpvsService | Listener, number>();
 
   neighbour(ns: string, dev: string, ip: Ip4): void {
     this.add(`n ${ns} ${dev} ${ip}`, () => ({ kind: "neighbour", ns, dev, ip }));
@@ -70,20 +69,22 @@ export class ReadLog {
 
   /** Where rr stands for `service` (services are compiled once per namespace: the same object in every network). */
   ipvsScheduler(ns: string, service: IpvsService): void {
-    let id = this.services.get(service);
-    if (id === undefined) this.services.set(service, (id = this.services.size));
-    this.add(`vs ${ns} ${id}`, () => ({ kind: "ipvs-scheduler", ns, service }));
+    this.add(`vs ${ns} ${this.idOf(service)}`, () => ({ kind: "ipvs-scheduler", ns, service }));
   }
 
   /** kube-proxy's userspace round robin for a listener (compiled once: the same object in every network). */
   proxyPick(ns: string, listener: Listener): void {
-    let id = this.listeners.get(listener);
-    if (id === undefined) this.listeners.set(listener, (id = this.listeners.size));
-    this.add(`p ${ns} ${id}`, () => ({ kind: "proxy-pick", ns, listener }));
+    this.add(`p ${ns} ${this.idOf(listener)}`, () => ({ kind: "proxy-pick", ns, listener }));
   }
 
   sockets(ns: string): void {
     this.add(`s ${ns}`, () => ({ kind: "sockets", ns }));
+  }
+
+  private idOf(o: IpvsService | Listener): number {
+    let id = this.objects.get(o);
+    if (id === undefined) this.objects.set(o, (id = this.objects.size));
+    return id;
   }
 
   private add(key: string, read: () => Read): void {

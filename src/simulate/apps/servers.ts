@@ -109,7 +109,7 @@ function userspaceProxy(net: Network, nsId: string, l: Listener, front: TcpConn)
   let back: TcpConn | undefined;
   const toBackend: Uint8Array[] = [];
   const open = (): void => {
-    const target = backends[net.state(nsId).nextProxyPick(l, (p) => net.chooser.decide(p, nsId, net.current))];
+    const target = backends[proxyPick(net, nsId, l)];
     if (!target) {
       net.step("app", nsId, `kube-proxy: no endpoints for this service port; closing the connection`);
       front.close();
@@ -155,7 +155,7 @@ function udpProxy(l: Listener): Socket {
     shareable: true,
     receive(net: Network, nsId: string, skb: Skb): void {
       const udp = skb.ip.payload as UdpDatagram;
-      const target = (l.proxyTo ?? [])[net.state(nsId).nextProxyPick(l, (p) => net.chooser.decide(p, nsId, net.current))];
+      const target = (l.proxyTo ?? [])[proxyPick(net, nsId, l)];
       if (!target) {
         net.step("app", nsId, "kube-proxy: no endpoints for this service port; the datagram is dropped");
         return;
@@ -175,4 +175,9 @@ function udpProxy(l: Listener): Socket {
       net.later(LATENCY.app, () => ipOutput(net, nsId, out, { flowHash: 0, csumPartial: true }));
     },
   };
+}
+
+/** The endpoint kube-proxy's userspace proxy on `l` picks next; its first pick is a choice (NsState.nextProxyPick). */
+function proxyPick(net: Network, nsId: string, l: Listener): number {
+  return net.state(nsId).nextProxyPick(l, (p) => net.chooser.decide(p, nsId, net.current));
 }
